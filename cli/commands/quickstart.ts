@@ -1,0 +1,49 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX } from '../../common/es/names';
+import { loadConfig } from '../../common/config/load';
+import { startLocalEs } from '../local-es';
+import { commandContext } from '../context';
+import { formatSummary, ingestZeek } from './ingest';
+import { setupAction } from './setup';
+
+/** The sample shipped with Vigil: real Zeek logs, with their license and attribution beside them. */
+export const SAMPLE_ZEEK_DIR = resolve(__dirname, '..', '..', '..', 'samples', 'zeek');
+
+export function registerQuickstart(program: Command): void {
+  program
+    .command('quickstart')
+    .description('First run: start a local Elasticsearch unless one is configured, set it up, ingest Zeek logs once, and summarise.')
+    .argument('[zeek-dir]', 'Zeek log directory or files to ingest; default: the sample logs shipped with Vigil')
+    .option('--json', 'print the ingest summary as one JSON line')
+    .action(async (dir: string | undefined, flags: { json?: boolean }) => {
+      const configFile: string | undefined = program.opts().config;
+      const out = (text: string) => !flags.json && process.stdout.write(text);
+      if (!loadConfig({ file: configFile }).elasticsearch.url) {
+        out('Starting the local Elasticsearch (the first start downloads it)...\n');
+        const info = await startLocalEs();
+        out(`Elasticsearch ${info.version ?? ''} is running at ${info.url}; credentials in ${info.credentialsFile}\n`);
+      }
+      out('Installing index templates, roles and users...\n');
+      await setupAction(configFile, { json: false, quiet: Boolean(flags.json) });
+      const paths = [dir ?? SAMPLE_ZEEK_DIR];
+      out(`Ingesting ${paths[0]} ...\n`);
+      const summary = await ingestZeek(configFile, paths, { once: true, progress: !flags.json });
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(summary) + '\n');
+        return;
+      }
+      out(formatSummary(summary));
+      const ctx = commandContext(configFile);
+      const { client, connection } = await ctx.connect('admin');
+      await client.indices.refresh({ index: [ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX], ignore_unavailable: true });
+      const events = await client.count({ index: ZEEK_EVENTS_ALIAS, ignore_unavailable: true });
+      const dead = await client.count({ index: DEAD_LETTER_INDEX, ignore_unavailable: true });
+      out(
+        `\nElasticsearch at ${connection.url} now holds ${events.count} Zeek events (alias ${ZEEK_EVENTS_ALIAS}) ` +
+          `and ${dead.count} dead letters (${DEAD_LETTER_INDEX}).\n` +
+          `Follow a live sensor with: npx vigil ingest zeek /opt/zeek/logs/current\n`,
+      );
+      await client.close();
+    });
+}

@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { INGEST_USER } from '../../common/es/client';
+import { createIngestApiKey, generatePassword, runSetup } from '../../common/es/setup';
+import { commandContext } from '../context';
+import { addLocalUser, localCredentials } from '../local-es';
+
+export function registerSetup(program: Command): void {
+  program
+    .command('setup')
+    .description('Install index templates, the dead-letter index, and least-privilege roles and users. Safe to run again.')
+    .option('--json', 'print the steps as one JSON line')
+    .option('--ingest-api-key', 'also create an API key limited to the ingest role and print it (for clusters whose users are managed elsewhere)')
+    .action((opts: { json?: boolean; ingestApiKey?: boolean }) => setupAction(program.opts().config, opts));
+}
+
+export async function setupAction(configFile: string | undefined, opts: { json?: boolean; ingestApiKey?: boolean; quiet?: boolean }): Promise<void> {
+      const ctx = commandContext(configFile);
+      const { client, connection } = await ctx.connect('admin');
+      // On the local instance Vigil manages the ingest user and keeps its password in the credentials file.
+      let ingestUserPassword: string | undefined;
+      if (!ctx.config.elasticsearch.url) {
+        const { credentials } = localCredentials();
+        ingestUserPassword = credentials?.users?.[INGEST_USER]?.password ?? generatePassword();
+      }
+      const steps = await runSetup(client, { replicas: ctx.config.elasticsearch.replicas, ingestUserPassword });
+      if (ingestUserPassword) addLocalUser(INGEST_USER, ingestUserPassword);
+      const apiKey = opts.ingestApiKey ? await createIngestApiKey(client) : undefined;
+      if (opts.quiet) {
+        // Nothing to print.
+      } else if (opts.json) {
+        process.stdout.write(JSON.stringify({ url: connection.url, steps, ...(apiKey ? { ingestApiKey: apiKey } : {}) }) + '\n');
+      } else {
+        for (const s of steps) process.stdout.write(`${s.change.padEnd(9)} ${s.kind.replace('_', ' ')} ${s.name}\n`);
+        if (apiKey) process.stdout.write(`ingest API key (shown once; set VIGIL_ES_API_KEY on the ingest worker): ${apiKey.encoded}\n`);
+      }
+      await client.close();
+}

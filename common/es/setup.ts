@@ -1,0 +1,137 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import { DEAD_LETTER_INDEX, INDEX_PREFIX, ZEEK_EVENTS_PATTERN } from './names';
+import { deadLetterTemplate } from './templates/dead-letter';
+import { zeekEventsTemplate } from './templates/zeek';
+import { INGEST_USER } from './client';
+
+/**
+ * Everything the data needs before the first write: index templates, the dead-letter index, and least-privilege
+ * roles. Each object carries a hash of its desired definition in its metadata, so a second run compares hashes and
+ * changes nothing (Elasticsearch normalises what it stores, which makes comparing bodies unreliable).
+ */
+
+export type Change = 'created' | 'updated' | 'unchanged';
+export interface SetupStep {
+  kind: 'index_template' | 'index' | 'role' | 'user' | 'api_key';
+  name: string;
+  change: Change;
+}
+
+export const INGEST_ROLE = 'vigil_ingest';
+export const READER_ROLE = 'vigil_reader';
+
+/**
+ * The ingest worker may only add documents: `create_doc` cannot overwrite an existing id, so a compromised or buggy
+ * worker cannot alter evidence already indexed (CIP-015 R3); replays get 409, which the sink counts as duplicates.
+ */
+export interface RoleDefinition {
+  cluster: string[];
+  indices: Array<{ names: string[]; privileges: string[] }>;
+  metadata: Record<string, string>;
+}
+
+export function roleDefinitions(): Record<typeof INGEST_ROLE | typeof READER_ROLE, RoleDefinition> {
+  return {
+    [INGEST_ROLE]: {
+      cluster: ['monitor'],
+      indices: [
+        { names: [ZEEK_EVENTS_PATTERN, DEAD_LETTER_INDEX], privileges: ['create_doc', 'create_index', 'view_index_metadata'] },
+      ],
+      metadata: { managed_by: 'vigil', description: 'Ingest worker: adds events and dead letters, never changes or deletes them.' },
+    },
+    [READER_ROLE]: {
+      cluster: ['monitor'],
+      indices: [{ names: [`${INDEX_PREFIX}-*`], privileges: ['read', 'view_index_metadata'] }],
+      metadata: { managed_by: 'vigil', description: 'Dashboards and the Grafana data source: read only.' },
+    },
+  };
+}
+
+export interface SetupOptions {
+  replicas: number;
+  /** Create (or keep) the ingest user with this password; undefined: no user is managed. */
+  ingestUserPassword?: string;
+}
+
+export async function runSetup(client: Client, options: SetupOptions): Promise<SetupStep[]> {
+  const steps: SetupStep[] = [];
+  for (const template of [zeekEventsTemplate({ replicas: options.replicas }), deadLetterTemplate({ replicas: options.replicas })]) {
+    steps.push(await putIndexTemplate(client, template.name, template.body as Record<string, unknown>));
+  }
+  steps.push(await ensureIndex(client, DEAD_LETTER_INDEX));
+  for (const [name, body] of Object.entries(roleDefinitions()) as Array<[string, RoleDefinition]>) steps.push(await putRole(client, name, body));
+  if (options.ingestUserPassword) steps.push(await ensureUser(client, INGEST_USER, options.ingestUserPassword, [INGEST_ROLE]));
+  return steps;
+}
+
+/** An API key limited to the ingest role, for clusters where users are managed elsewhere. Not idempotent by nature. */
+export async function createIngestApiKey(client: Client): Promise<{ id: string; encoded: string }> {
+  const { cluster, indices } = roleDefinitions()[INGEST_ROLE];
+  const key = await client.security.createApiKey({
+    name: `${INGEST_ROLE}-${new Date().toISOString()}`,
+    role_descriptors: { [INGEST_ROLE]: { cluster, indices } },
+    metadata: { managed_by: 'vigil' },
+  });
+  return { id: key.id, encoded: key.encoded };
+}
+
+export function generatePassword(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function definitionHash(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+}
+
+async function putIndexTemplate(client: Client, name: string, body: Record<string, unknown>): Promise<SetupStep> {
+  const hash = definitionHash(body);
+  const existing = await client.indices.getIndexTemplate({ name }, { ignore: [404] });
+  const current = existing.index_templates?.[0]?.index_template?._meta as Record<string, unknown> | undefined;
+  if (current?.vigil_hash === hash) return { kind: 'index_template', name, change: 'unchanged' };
+  const meta = { ...((body._meta as Record<string, unknown>) ?? {}), vigil_hash: hash };
+  await client.indices.putIndexTemplate({ name, ...body, _meta: meta } as Parameters<Client['indices']['putIndexTemplate']>[0]);
+  return { kind: 'index_template', name, change: current ? 'updated' : 'created' };
+}
+
+async function ensureIndex(client: Client, index: string): Promise<SetupStep> {
+  if (await client.indices.exists({ index })) return { kind: 'index', name: index, change: 'unchanged' };
+  try {
+    await client.indices.create({ index });
+  } catch (err) {
+    // Another process created it between the check and the create: that is the state we want.
+    if ((err as { body?: { error?: { type?: string } } }).body?.error?.type !== 'resource_already_exists_exception') throw err;
+    return { kind: 'index', name: index, change: 'unchanged' };
+  }
+  return { kind: 'index', name: index, change: 'created' };
+}
+
+async function putRole(client: Client, name: string, body: RoleDefinition): Promise<SetupStep> {
+  const hash = definitionHash(body);
+  const existing = await client.security.getRole({ name }, { ignore: [404] });
+  const current = (existing as Record<string, { metadata?: Record<string, unknown> }>)[name];
+  if (current?.metadata?.vigil_hash === hash) return { kind: 'role', name, change: 'unchanged' };
+  await client.security.putRole({ name, ...body, metadata: { ...body.metadata, vigil_hash: hash } });
+  return { kind: 'role', name, change: current ? 'updated' : 'created' };
+}
+
+async function ensureUser(client: Client, username: string, password: string, roles: string[]): Promise<SetupStep> {
+  const existing = await client.security.getUser({ username }, { ignore: [404] });
+  const current = (existing as Record<string, { roles?: string[] }>)[username];
+  const sameRoles = current && JSON.stringify([...(current.roles ?? [])].sort()) === JSON.stringify([...roles].sort());
+  if (current && sameRoles && (await authenticates(client, username, password))) {
+    return { kind: 'user', name: username, change: 'unchanged' };
+  }
+  await client.security.putUser({ username, password, roles, metadata: { managed_by: 'vigil' } });
+  return { kind: 'user', name: username, change: current ? 'updated' : 'created' };
+}
+
+async function authenticates(client: Client, username: string, password: string): Promise<boolean> {
+  const child = client.child({ auth: { username, password } });
+  try {
+    await child.security.authenticate();
+    return true;
+  } catch {
+    return false;
+  }
+}

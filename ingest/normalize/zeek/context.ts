@@ -1,0 +1,18 @@
+/** What the Zeek normalizer needs to know beyond the record itself. */
+export interface NormalizeContext {
+  /** True when the address belongs to a configured local network (drives `network.direction`). */
+  isLocal(ip: string): boolean;
+  /** Sensor name from configuration (`observer.name`), when set. */
+  sensor?: string;
+  /** Epoch seconds used for `@timestamp` when the record has no usable `ts` (masked, missing, out of range). */
+  fallbackTs: number;
+  /** ISO8601 time of ingestion (`event.ingested`). */
+  ingested: string;
+}
+
+/** An ECS document ready to index. `@timestamp` is always an ISO8601 string. */
+export interface EcsDocument {
+  '@timestamp': string;
+  event: { dataset: string; kind: string; [k: string]: unknown };
+  [k: string]: unknown;
+}

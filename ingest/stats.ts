@@ -1,0 +1,55 @@
+/** Counters of one ingest run, reported as the `--json` summary line and mirrored in the Prometheus metrics. */
+export interface LogTypeStats {
+  lines: number;
+  indexed: number;
+  duplicates: number;
+  deadLettered: number;
+}
+
+export interface IngestSummary {
+  linesRead: number;
+  /** Documents Elasticsearch created in this run. */
+  documentsIndexed: number;
+  /** Documents already present with the same id (a replay): not written twice. */
+  duplicates: number;
+  deadLettered: number;
+  headersSkipped: number;
+  filesRead: number;
+  retries: number;
+  perLogType: Record<string, LogTypeStats>;
+  seconds: number;
+}
+
+export class IngestStats {
+  linesRead = 0;
+  documentsIndexed = 0;
+  duplicates = 0;
+  deadLettered = 0;
+  headersSkipped = 0;
+  retries = 0;
+  readonly files = new Set<string>();
+  private readonly byType = new Map<string, LogTypeStats>();
+  private readonly started = process.hrtime.bigint();
+
+  logType(name: string): LogTypeStats {
+    let s = this.byType.get(name);
+    if (!s) this.byType.set(name, (s = { lines: 0, indexed: 0, duplicates: 0, deadLettered: 0 }));
+    return s;
+  }
+
+  summary(): IngestSummary {
+    const perLogType: Record<string, LogTypeStats> = {};
+    for (const name of [...this.byType.keys()].sort()) perLogType[name] = { ...this.byType.get(name)! };
+    return {
+      linesRead: this.linesRead,
+      documentsIndexed: this.documentsIndexed,
+      duplicates: this.duplicates,
+      deadLettered: this.deadLettered,
+      headersSkipped: this.headersSkipped,
+      filesRead: this.files.size,
+      retries: this.retries,
+      perLogType,
+      seconds: Math.round(Number(process.hrtime.bigint() - this.started) / 1e6) / 1e3,
+    };
+  }
+}

@@ -1,0 +1,224 @@
+import type { Logger } from 'pino';
+import { DEAD_LETTER_INDEX, zeekEventsIndex, type IndexRollover } from '../common/es/names';
+import type { SourceError } from '../common/errors';
+import type { SourceFile, SourceLine } from './source/line';
+import type { ParseOutcome } from './parse/zeek/record';
+import { createZeekParser } from './parse/zeek/detect';
+import { normalizeZeek } from './normalize/zeek';
+import type { NormalizeContext } from './normalize/zeek/context';
+import { deadLetterDocument } from './sink/elasticsearch/dead-letter';
+import type { BatchItem, BatchOutcome, BulkSink } from './sink/elasticsearch/bulk';
+import { IngestStats } from './stats';
+import type { IngestMetrics } from './metrics';
+
+/**
+ * Wires source -> parse -> normalize -> sink for Zeek logs. Lines are processed in order; batches are cut by the
+ * sink's limits and sent concurrently, and source offsets are committed strictly in batch order, so a file's offset
+ * never passes a line whose document is not yet acknowledged (at-least-once delivery). Document ids come from the
+ * file's identity and the line's offset, so a replay after a crash hits the same ids (exactly-once effect).
+ */
+
+/** The part of the file source the worker uses. */
+export interface LineSource extends AsyncIterable<SourceLine[]> {
+  /** Header lines stored with the file's checkpoint, to restore the parser when resuming mid-file. */
+  resumeHeader(file: SourceFile): Buffer[];
+  commit(fileKey: string, endOffset: number, headerLines: Buffer[]): void;
+}
+
+interface Parser {
+  parseLine(bytes: Buffer): ParseOutcome;
+  headerLines(): Buffer[];
+}
+
+export interface WorkerOptions {
+  rollover: IndexRollover;
+  isLocal(ip: string): boolean;
+  sensor?: string;
+  log: Logger;
+  metrics?: IngestMetrics;
+}
+
+interface Pending {
+  items: BatchItem[];
+  bytes: number;
+  /** fileKey -> committed position after this batch. */
+  acks: Map<string, { end: number; parser: Parser }>;
+  since: number;
+}
+
+export class ZeekIngestWorker {
+  readonly stats = new IngestStats();
+  private readonly parsers = new Map<string, Parser>();
+  private pending: Pending = emptyPending();
+  private nextSeq = 0;
+  private nextCommit = 0;
+  private readonly done = new Map<number, Array<[string, number, Buffer[]]>>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly source: LineSource,
+    private readonly sink: BulkSink,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  /** Runs until the source ends (or forever when it follows), then drains the sink. */
+  async run(): Promise<void> {
+    const interval = this.sink.limits.flushIntervalMs;
+    this.flushTimer = setInterval(() => {
+      if (this.pending.items.length > 0 || this.pending.acks.size > 0) {
+        if (Date.now() - this.pending.since >= interval) this.flushing = this.flushing.then(() => this.flush());
+      }
+    }, Math.max(50, Math.floor(interval / 4)));
+    try {
+      for await (const lines of this.source) {
+        for (const line of lines) this.processLine(line);
+        if (this.pending.items.length >= this.sink.limits.maxDocs || this.pending.bytes >= this.sink.limits.maxBytes) {
+          await (this.flushing = this.flushing.then(() => this.flush()));
+        }
+      }
+      await (this.flushing = this.flushing.then(() => this.flush()));
+      await this.sink.drain();
+    } finally {
+      clearInterval(this.flushTimer);
+    }
+  }
+
+  /** A source-level failure (unreadable or corrupt file) becomes a dead letter with the reason. */
+  reportSourceError(err: SourceError, file?: SourceFile, offset?: number): void {
+    const logType = file?.nameHint ?? 'unknown';
+    const doc = deadLetterDocument(
+      { stage: 'source', reason: err.message, code: err.code, logType, path: (err.meta.path as string | undefined) ?? file?.path, sensor: this.options.sensor },
+      new Date().toISOString(),
+    );
+    const id = `source-${file?.key ?? 'nofile'}-${offset ?? (err.meta.offset as number | undefined) ?? 0}`;
+    this.push({ ndjson: action(DEAD_LETTER_INDEX, id) + JSON.stringify(doc) + '\n', index: DEAD_LETTER_INDEX, logType, deadLetter: { logType, path: file?.path } });
+    this.options.log.error({ err: err.message, path: err.meta.path ?? file?.path }, 'A log file could not be read completely; the reason is in the dead-letter index.');
+  }
+
+  private processLine(line: SourceLine): void {
+    const stats = this.stats;
+    stats.linesRead++;
+    const file = line.file;
+    let parser = this.parsers.get(file.key);
+    if (!parser) {
+      parser = createZeekParser(file.nameHint, line.bytes);
+      for (const header of this.source.resumeHeader(file)) parser.parseLine(header);
+      this.parsers.set(file.key, parser);
+      stats.files.add(file.key);
+    }
+    const outcome = parser.parseLine(line.bytes);
+    if (outcome.kind === 'header') {
+      stats.headersSkipped++;
+    } else if (outcome.kind === 'record') {
+      const record = outcome.record;
+      const context: NormalizeContext = {
+        isLocal: this.options.isLocal,
+        sensor: this.options.sensor,
+        fallbackTs: record.openTs ?? file.firstSeen,
+        ingested: this.ingestedNow(),
+      };
+      const doc = normalizeZeek(record, context);
+      const index = zeekEventsIndex(doc['@timestamp'], this.options.rollover);
+      stats.logType(record.path).lines++;
+      this.push({
+        ndjson: action(index, documentId(file.key, line.offset)) + JSON.stringify(doc) + '\n',
+        index,
+        logType: record.path,
+        deadLetter: { logType: record.path, line, sensor: this.options.sensor },
+      });
+    } else {
+      const logType = file.nameHint;
+      stats.logType(logType).lines++;
+      const doc = deadLetterDocument(
+        { stage: 'parse', reason: outcome.reason, code: 'VIGIL_PARSE', logType, line, sensor: this.options.sensor },
+        this.ingestedNow(),
+      );
+      this.push({
+        ndjson: action(DEAD_LETTER_INDEX, `parse-${documentId(file.key, line.offset)}`) + JSON.stringify(doc) + '\n',
+        index: DEAD_LETTER_INDEX,
+        logType,
+        deadLetter: { logType, line, sensor: this.options.sensor },
+      });
+    }
+    const ack = this.pending.acks.get(file.key);
+    if (ack) ack.end = line.end;
+    else this.pending.acks.set(file.key, { end: line.end, parser });
+  }
+
+  private push(item: BatchItem): void {
+    if (this.pending.items.length === 0) this.pending.since = Date.now();
+    this.pending.items.push(item);
+    this.pending.bytes += item.ndjson.length;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    if (batch.items.length === 0 && batch.acks.size === 0) return;
+    this.pending = emptyPending();
+    const seq = this.nextSeq++;
+    // Header state is captured now: the parser moves on while the batch is in flight.
+    const acks: Array<[string, number, Buffer[]]> = [];
+    for (const [key, { end, parser }] of batch.acks) acks.push([key, end, parser.headerLines()]);
+    if (batch.items.length === 0) {
+      this.settle(seq, acks);
+      return;
+    }
+    await this.sink.submit(batch.items, (outcome) => {
+      this.record(outcome);
+      this.settle(seq, acks);
+    });
+  }
+
+  /** Commits offsets in batch order, whatever order the batches finished in. */
+  private settle(seq: number, acks: Array<[string, number, Buffer[]]>): void {
+    this.done.set(seq, acks);
+    while (this.done.has(this.nextCommit)) {
+      for (const [key, end, header] of this.done.get(this.nextCommit)!) this.source.commit(key, end, header);
+      this.done.delete(this.nextCommit);
+      this.nextCommit++;
+    }
+  }
+
+  private record(outcome: BatchOutcome): void {
+    const { stats } = this;
+    const metrics = this.options.metrics;
+    stats.documentsIndexed += outcome.created;
+    stats.duplicates += outcome.duplicates;
+    stats.deadLettered += outcome.deadLettered;
+    stats.retries += outcome.retries;
+    metrics?.bulkLatency.observe(outcome.latencySeconds);
+    if (outcome.retries) metrics?.retries.inc(outcome.retries);
+    for (const [logType, [created, duplicates, rejected]] of outcome.byLogType) {
+      const s = stats.logType(logType);
+      s.indexed += created;
+      s.duplicates += duplicates;
+      s.deadLettered += rejected;
+      metrics?.linesIn.inc({ log_type: logType }, created + duplicates + rejected);
+      if (created) metrics?.indexed.inc({ log_type: logType }, created);
+      if (duplicates) metrics?.duplicates.inc({ log_type: logType }, duplicates);
+      if (rejected) metrics?.deadLettered.inc({ log_type: logType }, rejected);
+    }
+  }
+
+  private ingestedCache = { at: 0, iso: '' };
+  /** `event.ingested` at millisecond precision costs a Date per line; refresh it at most every 10 ms. */
+  private ingestedNow(): string {
+    const now = Date.now();
+    if (now - this.ingestedCache.at >= 10) this.ingestedCache = { at: now, iso: new Date(now).toISOString() };
+    return this.ingestedCache.iso;
+  }
+}
+
+function emptyPending(): Pending {
+  return { items: [], bytes: 0, acks: new Map(), since: Date.now() };
+}
+
+function action(index: string, id: string): string {
+  return `{"create":{"_index":"${index}","_id":"${id}"}}\n`;
+}
+
+/** Deterministic id from the file identity and the line's byte offset in the decompressed content. */
+export function documentId(fileKey: string, offset: number): string {
+  return `${fileKey.slice(0, 22)}.${offset.toString(36)}`;
+}
