@@ -18,6 +18,8 @@ export interface IngestSummary {
   retries: number;
   perLogType: Record<string, LogTypeStats>;
   seconds: number;
+  /** Peak resident memory of this process so far, in MB. */
+  peakRssMb: number;
 }
 
 export class IngestStats {
@@ -50,6 +52,8 @@ export class IngestStats {
       retries: this.retries,
       perLogType,
       seconds: Math.round(Number(process.hrtime.bigint() - this.started) / 1e6) / 1e3,
+      // maxRSS is in kilobytes.
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   }
 }

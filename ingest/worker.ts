@@ -3,7 +3,7 @@ import { DEAD_LETTER_INDEX, zeekEventsIndex, type IndexRollover } from '../commo
 import type { SourceError } from '../common/errors';
 import type { SourceFile, SourceLine } from './source/line';
 import type { ParseOutcome } from './parse/zeek/record';
-import { createZeekParser } from './parse/zeek/detect';
+import { ZeekLogParser } from './parse/zeek/detect';
 import { normalizeZeek } from './normalize/zeek';
 import type { NormalizeContext } from './normalize/zeek/context';
 import { deadLetterDocument } from './sink/elasticsearch/dead-letter';
@@ -102,7 +102,7 @@ export class ZeekIngestWorker {
     const file = line.file;
     let parser = this.parsers.get(file.key);
     if (!parser) {
-      parser = createZeekParser(file.nameHint, line.bytes);
+      parser = new ZeekLogParser(file.nameHint);
       for (const header of this.source.resumeHeader(file)) parser.parseLine(header);
       this.parsers.set(file.key, parser);
       stats.files.add(file.key);
@@ -119,6 +119,8 @@ export class ZeekIngestWorker {
         ingested: this.ingestedNow(),
       };
       const doc = normalizeZeek(record, context);
+      // Where the record came from: the first path the file was read under, and the line's byte offset in it.
+      doc.log = { ...(doc.log as object | undefined), file: { path: file.path }, offset: line.offset };
       const index = zeekEventsIndex(doc['@timestamp'], this.options.rollover);
       stats.logType(record.path).lines++;
       this.push({

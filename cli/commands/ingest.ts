@@ -33,8 +33,8 @@ export function registerIngest(program: Command): void {
 export async function ingestZeek(configFile: string | undefined, paths: string[], flags: ZeekIngestFlags): Promise<IngestSummary> {
   const ctx = commandContext(configFile);
   const { config, log } = ctx;
-  const { client, connection, version } = await ctx.connect('ingest');
-  log.info({ url: connection.url, version, paths, once: Boolean(flags.once) }, 'Zeek ingest is starting.');
+  const { client, connection, user, cluster } = await ctx.connect('ingest');
+  log.info({ url: connection.url, cluster, user, paths, once: Boolean(flags.once) }, 'Zeek ingest is starting.');
 
   const metrics = new IngestMetrics();
   const metricsServer = !flags.once && config.ingest.metrics.listen ? await metrics.listen(config.ingest.metrics.listen) : undefined;

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { INGEST_USER } from '../../common/es/client';
-import { createIngestApiKey, generatePassword, runSetup } from '../../common/es/setup';
+import { createIngestApiKey, runSetup } from '../../common/es/setup';
 import { commandContext } from '../context';
 import { addLocalUser, localCredentials } from '../local-es';
+import { generatePassword } from '../local-es/credentials';
 
 export function registerSetup(program: Command): void {
   program

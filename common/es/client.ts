@@ -76,15 +76,22 @@ export function createClient(connection: EsConnection, requestTimeoutMs: number)
   return new Client(options);
 }
 
-/** Checks that the cluster answers and the credentials work, with a message that says which failed. */
-export async function checkConnection(client: Client, connection: EsConnection): Promise<{ version: string; cluster: string }> {
+/**
+ * Checks that the cluster answers and the credentials work, with a message that says which failed. Uses only what
+ * a least-privilege user may call (authenticate, cluster health); `GET /` is not served by every distribution.
+ */
+export async function checkConnection(client: Client, connection: EsConnection): Promise<{ user: string; cluster: string; status: string }> {
   try {
-    const info = await client.info();
-    return { version: info.version.number, cluster: info.cluster_name };
+    const me = await client.security.authenticate();
+    const health = await client.cluster.health();
+    return { user: me.username, cluster: health.cluster_name, status: health.status };
   } catch (err) {
     const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
     if (status === 401) {
       throw new ElasticsearchUnavailableError(`Elasticsearch at ${connection.url} refused the credentials from ${connection.origin}`, err);
+    }
+    if (status === 403) {
+      throw new ElasticsearchUnavailableError(`the user from ${connection.origin} may not read cluster health on ${connection.url}: run \`vigil setup\``, err);
     }
     throw new ElasticsearchUnavailableError(`Elasticsearch at ${connection.url} does not answer: ${(err as Error).message}`, err);
   }

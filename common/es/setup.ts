@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { DEAD_LETTER_INDEX, INDEX_PREFIX, ZEEK_EVENTS_PATTERN } from './names';
 import { deadLetterTemplate } from './templates/dead-letter';
@@ -74,10 +74,6 @@ export async function createIngestApiKey(client: Client): Promise<{ id: string; 
     metadata: { managed_by: 'vigil' },
   });
   return { id: key.id, encoded: key.encoded };
-}
-
-export function generatePassword(): string {
-  return randomBytes(24).toString('base64url');
 }
 
 function definitionHash(body: unknown): string {

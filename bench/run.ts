@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import { runSetup } from '../common/es/setup';
+import { currentHost, defaultCacheDir, startLocalEs, stopLocalEs } from '../cli/local-es';
+import { benchZeekIngest } from './zeek-ingest';
+
+/**
+ * `npm run bench`: starts a dedicated local Elasticsearch (its own home and port, so a user's instance is never
+ * touched), runs each benchmark and prints its figures with the ratio to the reference measured in the same run.
+ * `--lines N` sets the replayed volume (default 1,000,000); `--keep` leaves the instance running.
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const linesArg = args.indexOf('--lines');
+  const minLines = linesArg >= 0 ? Number(args[linesArg + 1]) : 1_000_000;
+  if (!Number.isInteger(minLines) || minLines <= 0) throw new Error('--lines takes a positive whole number');
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
+  const esOptions = { home: join(defaultCacheDir(currentHost()), 'bench-elasticsearch'), httpPort: 9260, heap: '1g' };
+  say(`starting the benchmark Elasticsearch in ${esOptions.home}`);
+  const es = await startLocalEs(esOptions, (m) => say(`  ${m}`));
+  const client = new Client({ node: es.url, auth: { username: es.username, password: es.password }, requestTimeout: 120_000 });
+  try {
+    await runSetup(client, { replicas: 0 });
+    const zeek = await benchZeekIngest({ client, url: es.url, username: es.username, password: es.password }, minLines, say);
+    const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
+    say('');
+    say('Zeek ingest                                   measured   reference / target');
+    say(`  parse and normalize, lines/s            ${String(zeek.parseLinesPerSecond).padStart(10)}`);
+    say(`  end to end, docs/s                      ${String(zeek.endToEndDocsPerSecond).padStart(10)}`);
+    say(`  plain _bulk of the same documents, docs/s ${String(zeek.plainBulkDocsPerSecond).padStart(8)}`);
+    say(`  end to end / plain bulk                 ${String(zeek.endToEndOverPlainBulk).padStart(10)}   >= 0.8  ${verdict(zeek.endToEndOverPlainBulk >= 0.8)}`);
+    say(`  parse / end to end                      ${String(zeek.parseOverEndToEnd).padStart(10)}   >= 10   ${verdict(zeek.parseOverEndToEnd >= 10)}`);
+    say(`  worker peak RSS, MB (${zeek.lines} lines)    ${String(zeek.peakRssMb).padStart(8)}   < 300   ${verdict(zeek.peakRssMb < 300)}`);
+    say(`  worker peak RSS, MB (a quarter of them) ${String(zeek.peakRssMbSmallInput).padStart(10)}   < 300   ${verdict(zeek.peakRssMbSmallInput < 300)}`);
+    say(JSON.stringify({ zeekIngest: zeek }));
+  } finally {
+    await client.close();
+    if (!args.includes('--keep')) await stopLocalEs(esOptions);
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.stack ?? err.message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,183 @@
+/**
+ * Zeek's default log format: `#` header lines that declare the separators, markers, path and columns,
+ * then one tab-separated line per event. Parsing is driven by the header block in effect, never by
+ * column position, so logs of any Zeek version, package or site customisation read the same way.
+ */
+import { isUtf8 } from 'node:buffer';
+import { decodeHeaderValue, escapeInvalidUtf8, unescapeValue } from './escape';
+import { compileFieldsBuilder, type FieldsBuilder } from './fields-builder';
+import type { ParseOutcome, ZeekRecord } from './record';
+import { parseOpenTimestamp } from './timestamps';
+import { columnConverter, type ColumnConverter, type ValueMarkers } from './types';
+
+const HASH = 0x23;
+const HEADER: ParseOutcome = Object.freeze({ kind: 'header' });
+const SEPARATOR_KEY = '#separator';
+/** Values quoted in error reasons are cut to this many characters: the dead letter keeps the whole line. */
+const QUOTED_VALUE_LIMIT = 120;
+
+/** The columns of a header block, built on its first data line and shared by all its records. */
+interface Schema {
+  names: string[];
+  typeNames: string[];
+  converters: ColumnConverter[];
+  build: FieldsBuilder;
+  types: Readonly<Record<string, string>> | undefined;
+}
+
+interface HeaderLine {
+  key: string;
+  line: Buffer;
+}
+
+function quote(value: string): string {
+  const cut = value.length > QUOTED_VALUE_LIMIT ? value.slice(0, QUOTED_VALUE_LIMIT) + '...' : value;
+  return JSON.stringify(cut);
+}
+
+export class ZeekTsvParser {
+  private readonly nameHint: string;
+  private separator = '\t';
+  private markers: ValueMarkers = { setSeparator: ',', emptyField: '(empty)', unsetField: '-' };
+  private path: string | undefined;
+  private openTs: number | undefined;
+  private fieldNames: string[] | undefined;
+  private typeNames: string[] | undefined;
+  private schema: Schema | undefined;
+  /** The header lines that made the block in effect, in order, to restore it in a fresh parser. */
+  private headers: HeaderLine[] = [];
+
+  /** @param nameHint log path to use when the log declares no `#path` (from the file name). */
+  constructor(nameHint: string) {
+    this.nameHint = nameHint;
+  }
+
+  parseLine(bytes: Buffer): ParseOutcome {
+    if (bytes.length === 0) return HEADER;
+    let text = bytes.toString('utf8');
+    // The decoder replaces invalid bytes with U+FFFD; only then is the exact (slower) check worth it.
+    if (text.indexOf('\uFFFD') >= 0 && !isUtf8(bytes)) {
+      if (bytes[0] !== HASH && this.fieldNames === undefined) {
+        return { kind: 'error', reason: 'line is not valid UTF-8 and no #fields header is in effect (binary data?)' };
+      }
+      text = escapeInvalidUtf8(bytes);
+    }
+    // Zeek escapes a `#` that starts a value (`\x23`), so every line starting with `#` is a header or comment.
+    if (text.charCodeAt(0) === HASH) return this.header(text, bytes);
+    return this.data(text);
+  }
+
+  /** The header lines of the block in effect, in order; feeding them to a fresh parser restores the block. */
+  headerLines(): Buffer[] {
+    return this.headers.map((h) => h.line);
+  }
+
+  private reset(): void {
+    this.separator = '\t';
+    this.markers = { setSeparator: ',', emptyField: '(empty)', unsetField: '-' };
+    this.path = undefined;
+    this.openTs = undefined;
+    this.fieldNames = undefined;
+    this.typeNames = undefined;
+    this.schema = undefined;
+    this.headers = [];
+  }
+
+  private remember(key: string, bytes: Buffer): void {
+    // #fields starts a new column list: the #types of the previous one no longer applies.
+    this.headers = this.headers.filter((h) => h.key !== key && !(key === '#fields' && h.key === '#types'));
+    // The line may be a view into a buffer the reader reuses; the snapshot must own its bytes.
+    this.headers.push({ key, line: Buffer.from(bytes) });
+  }
+
+  private header(text: string, bytes: Buffer): ParseOutcome {
+    if (text.startsWith(SEPARATOR_KEY) && (text.length === SEPARATOR_KEY.length || text.charCodeAt(10) <= 0x20)) {
+      // `#separator` is the one header written before the separator is known: `#separator \x09`.
+      this.reset();
+      const value = decodeHeaderValue(text.slice(SEPARATOR_KEY.length + 1));
+      if (value.length > 0) this.separator = value;
+      this.remember(SEPARATOR_KEY, bytes);
+      return HEADER;
+    }
+    let keyEnd = text.indexOf(this.separator);
+    let valueStart = keyEnd + this.separator.length;
+    if (keyEnd < 0) {
+      // Some writers and test canonifiers put a space after the key (`#open XXXX-XX-XX-XX-XX-XX`).
+      keyEnd = text.indexOf(' ');
+      valueStart = keyEnd + 1;
+      if (keyEnd < 0) keyEnd = valueStart = text.length;
+    }
+    const key = text.slice(0, keyEnd);
+    const value = text.slice(valueStart);
+    switch (key) {
+      case '#set_separator':
+        this.markers = { ...this.markers, setSeparator: decodeHeaderValue(value) };
+        break;
+      case '#empty_field':
+        this.markers = { ...this.markers, emptyField: decodeHeaderValue(value) };
+        break;
+      case '#unset_field':
+        this.markers = { ...this.markers, unsetField: decodeHeaderValue(value) };
+        break;
+      case '#path':
+        this.path = decodeHeaderValue(value);
+        break;
+      case '#open':
+        this.openTs = parseOpenTimestamp(value);
+        break;
+      case '#fields':
+        this.fieldNames = value.split(this.separator);
+        this.typeNames = undefined;
+        break;
+      case '#types':
+        this.typeNames = value.split(this.separator);
+        break;
+      case '#close':
+        this.reset();
+        return HEADER;
+      default:
+        // Comments (`### BTest baseline ...`) and headers this parser has no use for.
+        return HEADER;
+    }
+    this.schema = undefined;
+    this.remember(key, bytes);
+    return HEADER;
+  }
+
+  private buildSchema(names: string[]): Schema {
+    const typeNames = names.map((_, i) => this.typeNames?.[i] ?? 'string');
+    let types: Record<string, string> | undefined;
+    if (this.typeNames !== undefined) {
+      types = {};
+      for (let i = 0; i < names.length; i++) types[names[i]] = typeNames[i];
+      Object.freeze(types);
+    }
+    const converters = typeNames.map((type) => columnConverter(type, this.markers));
+    return { names, typeNames, converters, build: compileFieldsBuilder(names), types };
+  }
+
+  private data(text: string): ParseOutcome {
+    const names = this.fieldNames;
+    if (names === undefined) return { kind: 'error', reason: 'data line before any #fields header' };
+    const schema = this.schema ?? (this.schema = this.buildSchema(names));
+    const columns = text.split(this.separator);
+    const count = names.length;
+    if (columns.length < count) {
+      return {
+        kind: 'error',
+        reason: `line has ${columns.length} columns but #fields declares ${count} (truncated line?)`,
+      };
+    }
+    const fields = schema.build(columns, schema.converters);
+    if (typeof fields === 'number') {
+      return {
+        kind: 'error',
+        reason: `field ${names[fields]} of type ${schema.typeNames[fields]} has invalid value ${quote(columns[fields])}`,
+      };
+    }
+    const record: ZeekRecord = { path: this.path ?? this.nameHint, fields, types: schema.types };
+    if (columns.length > count) record.extra = columns.slice(count).map(unescapeValue);
+    if (this.openTs !== undefined) record.openTs = this.openTs;
+    return { kind: 'record', record };
+  }
+}

@@ -1,0 +1,85 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { type Checkpoint, Checkpointer, CHECKPOINT_FILE } from './checkpointer';
+import { type Scratch, scratchDir } from './files.fixture';
+
+function entry(key: string, offset = 0): Checkpoint {
+  return { key, fingerprint: 'a'.repeat(64), fingerprintLength: 1024, offset, lastPath: `/logs/${key}.log`, firstSeen: 1_700_000_000, updatedAt: 1_700_000_000 };
+}
+
+describe('Checkpointer', () => {
+  let scratch: Scratch;
+  beforeEach(() => {
+    scratch = scratchDir();
+  });
+  afterEach(() => scratch.remove());
+
+  it('writes a versioned file that a new instance reads back', async () => {
+    const first = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0 });
+    first.add(entry('conn'));
+    first.commit('conn', 4096, [Buffer.from('#separator \\x09'), Buffer.from('#fields\tts\tuid')]);
+    await first.close();
+    const stored = JSON.parse(readFileSync(scratch.path(CHECKPOINT_FILE), 'utf8'));
+    expect(stored.version).toBe(1);
+    expect(stored.files).toHaveLength(1);
+    expect(stored.files[0].header).toEqual([Buffer.from('#separator \\x09').toString('base64'), Buffer.from('#fields\tts\tuid').toString('base64')]);
+
+    const second = await Checkpointer.open(scratch.dir);
+    expect(second.get('conn')?.offset).toBe(4096);
+    expect(second.get('conn')?.header?.map((h) => Buffer.from(h, 'base64').toString())).toEqual(['#separator \\x09', '#fields\tts\tuid']);
+    await second.close();
+  });
+
+  it('keeps the last complete version when a crash left a half-written temporary file', async () => {
+    const first = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0 });
+    first.add(entry('conn', 100));
+    await first.flush();
+    first.commit('conn', 900, []);
+    // The crash: the next version got as far as a partial temporary file, never renamed.
+    const full = JSON.stringify({ version: 1, files: [{ ...entry('conn'), offset: 900 }] });
+    writeFileSync(first.tempFile, full.slice(0, full.length / 2));
+    const reopened = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0 });
+    expect(reopened.get('conn')?.offset).toBe(100);
+    // The next write replaces the leftover.
+    reopened.commit('conn', 500, []);
+    await reopened.close();
+    expect(existsSync(reopened.tempFile)).toBe(false);
+    expect((await Checkpointer.open(scratch.dir)).get('conn')?.offset).toBe(500);
+  });
+
+  it('writes nothing until asked when the interval is 0, and only moves offsets forward', async () => {
+    const cp = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0 });
+    cp.add(entry('dns', 50));
+    expect(existsSync(cp.file)).toBe(false);
+    cp.commit('dns', 40, []);
+    expect(cp.get('dns')?.offset).toBe(50);
+    cp.commit('unknown', 40, []);
+    await cp.flush();
+    expect(JSON.parse(readFileSync(cp.file, 'utf8')).files.map((f: Checkpoint) => [f.key, f.offset])).toEqual([['dns', 50]]);
+  });
+
+  it('writes by itself after the interval', async () => {
+    const cp = await Checkpointer.open(scratch.dir, { flushIntervalMs: 10 });
+    cp.add(entry('ssl', 7));
+    for (let i = 0; i < 500 && !existsSync(cp.file); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(JSON.parse(readFileSync(cp.file, 'utf8')).files[0].offset).toBe(7);
+    await cp.close();
+  });
+
+  it('forgets files gone for longer than the retention, never files still present', async () => {
+    const cp = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0 });
+    cp.add({ ...entry('old-gone'), updatedAt: 1 });
+    cp.add({ ...entry('old-present'), updatedAt: 1 });
+    cp.add({ ...entry('recent-gone'), updatedAt: Math.floor(Date.now() / 1000) });
+    expect(cp.prune(new Set(['old-present']), 7 * 24 * 3600)).toEqual(['old-gone']);
+    expect([...cp.all()].map((e) => e.key).sort()).toEqual(['old-present', 'recent-gone']);
+  });
+
+  it('refuses a damaged file or another version instead of starting over silently', async () => {
+    writeFileSync(scratch.path(CHECKPOINT_FILE), '{"version":1,"files":[{"key":');
+    await expect(Checkpointer.open(scratch.dir)).rejects.toMatchObject({ code: 'VIGIL_CHECKPOINT', message: expect.stringMatching(/not valid JSON/) });
+    writeFileSync(scratch.path(CHECKPOINT_FILE), JSON.stringify({ version: 2, files: [] }));
+    await expect(Checkpointer.open(scratch.dir)).rejects.toMatchObject({ code: 'VIGIL_CHECKPOINT', message: expect.stringMatching(/version 2/) });
+    writeFileSync(scratch.path(CHECKPOINT_FILE), JSON.stringify({ version: 1, files: [{ ...entry('x'), offset: -5 }] }));
+    await expect(Checkpointer.open(scratch.dir)).rejects.toMatchObject({ code: 'VIGIL_CHECKPOINT', message: expect.stringMatching(/files\.0\.offset/) });
+  });
+});

@@ -1,0 +1,69 @@
+import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { CONN_LOG, corpusBytes, type Scratch, scratchDir } from './files.fixture';
+import { fingerprint, generationKey, keyForHead, readHead } from './fingerprint';
+
+describe('file identity', () => {
+  let scratch: Scratch;
+  beforeEach(() => {
+    scratch = scratchDir();
+  });
+  afterEach(() => scratch.remove());
+
+  it('reads the same head from a log and from its gzipped rotation', async () => {
+    const content = corpusBytes(CONN_LOG);
+    const rotated = scratch.path('conn.2026-11-24-10-00-00.log.gz');
+    writeFileSync(rotated, gzipSync(content));
+    const plain = await readHead(CONN_LOG, 1024);
+    const packed = await readHead(rotated, 1024);
+    expect(plain.gzip).toBe(false);
+    expect(packed.gzip).toBe(true);
+    expect(packed.gzipError).toBeUndefined();
+    expect(packed.bytes.equals(content.subarray(0, 1024))).toBe(true);
+    expect(fingerprint(packed.bytes, 1024)).toBe(fingerprint(plain.bytes, 1024));
+  });
+
+  it('knows gzip by its magic bytes, not by its name', async () => {
+    const content = corpusBytes(CONN_LOG);
+    const misnamed = scratch.path('conn.log');
+    writeFileSync(misnamed, gzipSync(content));
+    const notGzip = scratch.path('conn.log.gz');
+    writeFileSync(notGzip, content.subarray(0, 5000));
+    expect((await readHead(misnamed, 1024)).gzip).toBe(true);
+    const plain = await readHead(notGzip, 1024);
+    expect(plain.gzip).toBe(false);
+    expect(plain.bytes.equals(content.subarray(0, 1024))).toBe(true);
+  });
+
+  it('takes the whole content of a file shorter than the fingerprint size', async () => {
+    const content = corpusBytes(CONN_LOG).subarray(0, 300);
+    const short = scratch.path('conn.log');
+    writeFileSync(short, content);
+    const head = await readHead(short, 1024);
+    expect(head.bytes.equals(content)).toBe(true);
+    // A prefix fingerprint still matches once the file has grown.
+    writeFileSync(short, corpusBytes(CONN_LOG).subarray(0, 5000));
+    expect(fingerprint((await readHead(short, 1024)).bytes, 300)).toBe(fingerprint(content, 300));
+  });
+
+  it('reports a gzip file cut short within its head, with what could be decompressed', async () => {
+    const packed = gzipSync(corpusBytes(CONN_LOG));
+    const cut = scratch.path('conn.log.gz');
+    writeFileSync(cut, packed.subarray(0, 150));
+    const head = await readHead(cut, 1024);
+    expect(head.gzip).toBe(true);
+    expect(head.gzipError).toBeDefined();
+    expect(head.bytes.length).toBeLessThan(1024);
+    expect(head.bytes.equals(corpusBytes(CONN_LOG).subarray(0, head.bytes.length))).toBe(true);
+  });
+
+  it('derives keys from content, deterministically, with a different key per generation', () => {
+    const head = corpusBytes(CONN_LOG).subarray(0, 1024);
+    const key = keyForHead(head);
+    expect(key).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(keyForHead(Buffer.from(head))).toBe(key);
+    expect(keyForHead(head.subarray(0, 1023))).not.toBe(key);
+    expect(generationKey(key, 2)).toBe(generationKey(key, 2));
+    expect(new Set([key, generationKey(key, 2), generationKey(key, 3), generationKey(generationKey(key, 2), 3)]).size).toBe(4);
+  });
+});

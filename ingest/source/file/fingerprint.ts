@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { closeFd, openRead, readAt } from './fd';
+import { GunzipDecoder, hasGzipMagic } from './gzip';
+
+/**
+ * A file's identity is its content, not its name: a hash of its first bytes after decompression. So `conn.log`,
+ * the same file renamed to `conn.2026-11-24-10-00-00.log` and later gzipped to `...log.gz` are one file, and a new
+ * `conn.log` is another.
+ */
+export interface FileHead {
+  gzip: boolean;
+  /** The first bytes of the (decompressed) content: `length` of them, or all of it when the content is shorter. */
+  bytes: Buffer;
+  /** Set when a gzip stream failed within those first bytes: truncated (maybe still being written) or corrupt. */
+  gzipError?: Error;
+}
+
+const HEAD_CHUNK = 64 * 1024;
+
+/** Reads the first `length` bytes of a file's content, decompressing when it starts with gzip's magic number. */
+export async function readHead(path: string, length: number): Promise<FileHead> {
+  const fd = await openRead(path);
+  try {
+    const raw = Buffer.allocUnsafe(length);
+    const n = await readAt(fd, raw, 0, length, 0);
+    const bytes = raw.subarray(0, n);
+    if (!hasGzipMagic(bytes)) return { gzip: false, bytes };
+    const decoder = new GunzipDecoder(fd, { chunkBytes: HEAD_CHUNK });
+    const parts: Buffer[] = [];
+    let have = 0;
+    try {
+      while (have < length) {
+        const chunk = await decoder.next();
+        if (!chunk) break;
+        parts.push(chunk);
+        have += chunk.length;
+      }
+    } catch (err) {
+      return { gzip: true, bytes: Buffer.concat(parts).subarray(0, length), gzipError: err as Error };
+    } finally {
+      decoder.close();
+    }
+    return { gzip: true, bytes: Buffer.concat(parts).subarray(0, length) };
+  } finally {
+    await closeFd(fd);
+  }
+}
+
+/** The fingerprint stored in a checkpoint: sha256 (hex) of the first `length` bytes. */
+export function fingerprint(bytes: Buffer, length: number): string {
+  return createHash('sha256').update(bytes.subarray(0, length)).digest('hex');
+}
+
+/**
+ * The key a file gets when first seen: 22 base64url characters (132 bits) of the hash of its first bytes. Derived
+ * from the content, so a lost state directory gives the same keys again, and the document ids built from them
+ * deduplicate a re-read instead of doubling it.
+ */
+export function keyForHead(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
+}
+
+/** The key of the content written after a truncation: deterministic, so a crash before it is saved gives it again. */
+export function generationKey(previousKey: string, generation: number): string {
+  return createHash('sha256').update(`${previousKey}/${generation}`).digest('base64url').slice(0, 22);
+}

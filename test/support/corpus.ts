@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+/** The shared corpus of real logs lives beside the repository. */
+export const CORPUS = resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
+export const ZEEK_CORPUS = join(CORPUS, 'zeek');
+export const LABELED_CORPUS = join(CORPUS, 'labeled');
+
+/** Every file below `dir`, recursively, sorted. */
+export function filesBelow(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesBelow(path));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out.sort();
+}
+
+/** Decompressed content of a log file (gzip by magic bytes). */
+export function readLog(path: string): Buffer {
+  const raw = readFileSync(path);
+  return raw.length > 2 && raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+}
+
+/**
+ * Lines that carry an event, counted independently of the parser: every non-blank line that is not a `#` header
+ * or comment. Each must end up as a document or a dead letter.
+ */
+export function dataLines(content: Buffer): number {
+  let n = 0;
+  for (const line of content.toString('latin1').split('\n')) {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (text.trim() !== '' && !text.startsWith('#')) n++;
+  }
+  return n;
+}
+
+export function contentHash(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+export function sizeOf(path: string): number {
+  return statSync(path).size;
+}
