@@ -7,4 +7,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   testTimeout: 120000,
+  // Integration tests share one Elasticsearch, and some stop it on purpose: one test file at a time.
+  maxWorkers: 1,
 };

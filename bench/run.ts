@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { runSetup } from '../common/es/setup';
+import { fileRealmSecurity } from '../cli/local-es/file-realm';
 import { currentHost, defaultCacheDir, startLocalEs, stopLocalEs } from '../cli/local-es';
 import { benchZeekIngest } from './zeek-ingest';
 
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const es = await startLocalEs(esOptions, (m) => say(`  ${m}`));
   const client = new Client({ node: es.url, auth: { username: es.username, password: es.password }, requestTimeout: 120_000 });
   try {
-    await runSetup(client, { replicas: 0 });
+    await runSetup(client, { replicas: 0, security: fileRealmSecurity(client, esOptions) });
     const zeek = await benchZeekIngest({ client, url: es.url, username: es.username, password: es.password }, minLines, say);
     const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
     say('');

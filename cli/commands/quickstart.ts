@@ -18,6 +18,8 @@ export function registerQuickstart(program: Command): void {
     .option('--json', 'print the ingest summary as one JSON line')
     .action(async (dir: string | undefined, flags: { json?: boolean }) => {
       const configFile: string | undefined = program.opts().config;
+      // A first run prints its own story; the worker's JSON logs would drown it unless asked for.
+      process.env.VIGIL_LOG_LEVEL ??= 'warn';
       const out = (text: string) => !flags.json && process.stdout.write(text);
       if (!loadConfig({ file: configFile }).elasticsearch.url) {
         out('Starting the local Elasticsearch (the first start downloads it)...\n');

@@ -4,6 +4,9 @@ import { createIngestApiKey, runSetup } from '../../common/es/setup';
 import { commandContext } from '../context';
 import { addLocalUser, localCredentials } from '../local-es';
 import { generatePassword } from '../local-es/credentials';
+import { fileRealmSecurity } from '../local-es/file-realm';
+import { nativeSecurity } from '../../common/es/security';
+import { UsageError } from '../../common/errors';
 
 export function registerSetup(program: Command): void {
   program
@@ -15,24 +18,31 @@ export function registerSetup(program: Command): void {
 }
 
 export async function setupAction(configFile: string | undefined, opts: { json?: boolean; ingestApiKey?: boolean; quiet?: boolean }): Promise<void> {
-      const ctx = commandContext(configFile);
-      const { client, connection } = await ctx.connect('admin');
-      // On the local instance Vigil manages the ingest user and keeps its password in the credentials file.
-      let ingestUserPassword: string | undefined;
-      if (!ctx.config.elasticsearch.url) {
-        const { credentials } = localCredentials();
-        ingestUserPassword = credentials?.users?.[INGEST_USER]?.password ?? generatePassword();
-      }
-      const steps = await runSetup(client, { replicas: ctx.config.elasticsearch.replicas, ingestUserPassword });
-      if (ingestUserPassword) addLocalUser(INGEST_USER, ingestUserPassword);
-      const apiKey = opts.ingestApiKey ? await createIngestApiKey(client) : undefined;
-      if (opts.quiet) {
-        // Nothing to print.
-      } else if (opts.json) {
-        process.stdout.write(JSON.stringify({ url: connection.url, steps, ...(apiKey ? { ingestApiKey: apiKey } : {}) }) + '\n');
-      } else {
-        for (const s of steps) process.stdout.write(`${s.change.padEnd(9)} ${s.kind.replace('_', ' ')} ${s.name}\n`);
-        if (apiKey) process.stdout.write(`ingest API key (shown once; set VIGIL_ES_API_KEY on the ingest worker): ${apiKey.encoded}\n`);
-      }
-      await client.close();
+  const ctx = commandContext(configFile);
+  const { client, connection } = await ctx.connect('admin');
+  try {
+    const local = !ctx.config.elasticsearch.url;
+    // On the local instance Vigil manages the ingest user; its password is saved before the user is created, so an
+    // interrupted setup never leaves a user whose password nobody knows.
+    let ingestUserPassword: string | undefined;
+    if (local) {
+      ingestUserPassword = localCredentials().credentials?.users?.[INGEST_USER]?.password ?? generatePassword();
+      addLocalUser(INGEST_USER, ingestUserPassword);
+    }
+    const security = local ? fileRealmSecurity(client) : nativeSecurity(client);
+    const steps = await runSetup(client, { replicas: ctx.config.elasticsearch.replicas, security, ingestUserPassword });
+    if (opts.ingestApiKey && local) {
+      throw new UsageError('--ingest-api-key needs a cluster with the native realm; the local instance has the ingest user instead');
+    }
+    const apiKey = opts.ingestApiKey ? await createIngestApiKey(client) : undefined;
+    if (opts.quiet) return;
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ url: connection.url, steps, ...(apiKey ? { ingestApiKey: apiKey } : {}) }) + '\n');
+      return;
+    }
+    for (const s of steps) process.stdout.write(`${s.change.padEnd(9)} ${s.kind.replace('_', ' ')} ${s.name}\n`);
+    if (apiKey) process.stdout.write(`ingest API key (shown once; set VIGIL_ES_API_KEY on the ingest worker): ${apiKey.encoded}\n`);
+  } finally {
+    await client.close();
+  }
 }

@@ -70,7 +70,7 @@ export async function runCommandOrThrow(
   return result.output;
 }
 
-export function lastLines(text: string, count: number): string {
+function lastLines(text: string, count: number): string {
   const lines = text.trimEnd().split('\n');
   return lines.slice(-count).join('\n');
 }

@@ -28,13 +28,7 @@ export function isInstanceProcess(pid: number, layout: LocalEsLayout): boolean {
     }
     return cmdline.includes(`-Des.path.home=${layout.installDir}\0`);
   }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to another user, which is the case of a node run as the unprivileged user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isAlive(pid);
 }
 
 /** The pid of this instance's running node, or null when none runs. */
@@ -64,6 +58,7 @@ export function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
+    // EPERM: it exists but belongs to another user, which is the case of a node run as the unprivileged user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

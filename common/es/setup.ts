@@ -4,6 +4,7 @@ import { DEAD_LETTER_INDEX, INDEX_PREFIX, ZEEK_EVENTS_PATTERN } from './names';
 import { deadLetterTemplate } from './templates/dead-letter';
 import { zeekEventsTemplate } from './templates/zeek';
 import { INGEST_USER } from './client';
+import type { Change, RoleDefinition, SecurityBackend } from './security';
 
 /**
  * Everything the data needs before the first write: index templates, the dead-letter index, and least-privilege
@@ -11,9 +12,8 @@ import { INGEST_USER } from './client';
  * changes nothing (Elasticsearch normalises what it stores, which makes comparing bodies unreliable).
  */
 
-export type Change = 'created' | 'updated' | 'unchanged';
 export interface SetupStep {
-  kind: 'index_template' | 'index' | 'role' | 'user' | 'api_key';
+  kind: 'index_template' | 'index' | 'role' | 'user';
   name: string;
   change: Change;
 }
@@ -25,12 +25,6 @@ export const READER_ROLE = 'vigil_reader';
  * The ingest worker may only add documents: `create_doc` cannot overwrite an existing id, so a compromised or buggy
  * worker cannot alter evidence already indexed (CIP-015 R3); replays get 409, which the sink counts as duplicates.
  */
-export interface RoleDefinition {
-  cluster: string[];
-  indices: Array<{ names: string[]; privileges: string[] }>;
-  metadata: Record<string, string>;
-}
-
 export function roleDefinitions(): Record<typeof INGEST_ROLE | typeof READER_ROLE, RoleDefinition> {
   return {
     [INGEST_ROLE]: {
@@ -50,6 +44,8 @@ export function roleDefinitions(): Record<typeof INGEST_ROLE | typeof READER_ROL
 
 export interface SetupOptions {
   replicas: number;
+  /** Where roles and users are kept: the native realm of a full cluster, or the local instance's file realm. */
+  security: SecurityBackend;
   /** Create (or keep) the ingest user with this password; undefined: no user is managed. */
   ingestUserPassword?: string;
 }
@@ -60,8 +56,12 @@ export async function runSetup(client: Client, options: SetupOptions): Promise<S
     steps.push(await putIndexTemplate(client, template.name, template.body as Record<string, unknown>));
   }
   steps.push(await ensureIndex(client, DEAD_LETTER_INDEX));
-  for (const [name, body] of Object.entries(roleDefinitions()) as Array<[string, RoleDefinition]>) steps.push(await putRole(client, name, body));
-  if (options.ingestUserPassword) steps.push(await ensureUser(client, INGEST_USER, options.ingestUserPassword, [INGEST_ROLE]));
+  for (const [name, role] of Object.entries(roleDefinitions()) as Array<[string, RoleDefinition]>) {
+    steps.push({ kind: 'role', name, change: await options.security.putRole(name, role, definitionHash(role)) });
+  }
+  if (options.ingestUserPassword) {
+    steps.push({ kind: 'user', name: INGEST_USER, change: await options.security.ensureUser(INGEST_USER, options.ingestUserPassword, [INGEST_ROLE]) });
+  }
   return steps;
 }
 
@@ -100,34 +100,4 @@ async function ensureIndex(client: Client, index: string): Promise<SetupStep> {
     return { kind: 'index', name: index, change: 'unchanged' };
   }
   return { kind: 'index', name: index, change: 'created' };
-}
-
-async function putRole(client: Client, name: string, body: RoleDefinition): Promise<SetupStep> {
-  const hash = definitionHash(body);
-  const existing = await client.security.getRole({ name }, { ignore: [404] });
-  const current = (existing as Record<string, { metadata?: Record<string, unknown> }>)[name];
-  if (current?.metadata?.vigil_hash === hash) return { kind: 'role', name, change: 'unchanged' };
-  await client.security.putRole({ name, ...body, metadata: { ...body.metadata, vigil_hash: hash } });
-  return { kind: 'role', name, change: current ? 'updated' : 'created' };
-}
-
-async function ensureUser(client: Client, username: string, password: string, roles: string[]): Promise<SetupStep> {
-  const existing = await client.security.getUser({ username }, { ignore: [404] });
-  const current = (existing as Record<string, { roles?: string[] }>)[username];
-  const sameRoles = current && JSON.stringify([...(current.roles ?? [])].sort()) === JSON.stringify([...roles].sort());
-  if (current && sameRoles && (await authenticates(client, username, password))) {
-    return { kind: 'user', name: username, change: 'unchanged' };
-  }
-  await client.security.putUser({ username, password, roles, metadata: { managed_by: 'vigil' } });
-  return { kind: 'user', name: username, change: current ? 'updated' : 'created' };
-}
-
-async function authenticates(client: Client, username: string, password: string): Promise<boolean> {
-  const child = client.child({ auth: { username, password } });
-  try {
-    await child.security.authenticate();
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { INGEST_USER } from '../../common/es/client';
 import { runSetup } from '../../common/es/setup';
-import { testEsConnection } from '../harness/es';
+import { fileRealmSecurity } from '../../cli/local-es/file-realm';
+import { testEsConnection, testEsControl } from '../harness/es';
 
 const INGEST_PASSWORD = 'test-ingest-password-4f7c1d';
 
@@ -13,7 +14,7 @@ const INGEST_PASSWORD = 'test-ingest-password-4f7c1d';
  * ingests as the least-privilege ingest user, with its own state directory and an optional configuration file.
  */
 export async function ingestEnvironment(admin: Client, config: Record<string, unknown> = {}): Promise<{ env: Record<string, string>; stateDir: string; work: string }> {
-  await runSetup(admin, { replicas: 0, ingestUserPassword: INGEST_PASSWORD });
+  await runSetup(admin, { replicas: 0, security: fileRealmSecurity(admin, testEsControl().options), ingestUserPassword: INGEST_PASSWORD });
   const work = mkdtempSync(join(tmpdir(), 'vigil-it-'));
   const stateDir = join(work, 'state');
   const configFile = join(work, 'vigil.json');

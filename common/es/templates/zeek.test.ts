@@ -53,7 +53,7 @@ describe('zeekEventsTemplate', () => {
       for (const [field, type] of Object.entries(fields)) expect(original(logPath, field)).toEqual(originalFieldMapping(type));
     }
     expect(original('conn', 'id.orig_h')).toMatchObject({ type: 'ip' });
-    expect(original('conn', 'orig_bytes')).toMatchObject({ type: 'unsigned_long' });
+    expect(original('conn', 'orig_bytes')).toMatchObject({ type: 'long' });
     expect(original('conn', 'ts')).toMatchObject({ type: 'date', format: 'epoch_second||strict_date_optional_time' });
     expect(original('conn', 'duration')).toMatchObject({ type: 'double' });
     expect(original('files', 'tx_hosts')).toMatchObject({ type: 'ip' });

@@ -11,7 +11,8 @@
  *   which as object paths would collide.
  * - Types of the originals follow Zeek's: `time` is a date read as epoch seconds with fractions (Elasticsearch
  *   takes up to nanosecond fractions) or as the ISO 8601 text Zeek's JSON writer uses; `count` is
- *   `unsigned_long`, since Zeek counts are unsigned 64-bit and a `long` would refuse the upper half; `int` is
+ *   `long`: Zeek counts are unsigned 64-bit, but `unsigned_long` is an optional module some clusters lack, and a
+ *   count beyond 2^63 (rare: hashes and masks, not volumes) is kept in `_source` by `ignore_malformed`; `int` is
  *   `long`, `port` `integer`, `interval`/`double` `double`, `addr` `ip`, `bool` `boolean`; strings, enums,
  *   patterns and subnets are keywords (not indexed beyond 1024 characters, still in `_source`); a set or vector
  *   is mapped as its element type.
@@ -45,8 +46,8 @@ const ORIGINAL_TYPES: Readonly<Record<string, FieldMapping>> = {
   time: { type: 'date', format: 'epoch_second||strict_date_optional_time', ignore_malformed: true },
   interval: { type: 'double', ignore_malformed: true },
   double: { type: 'double', ignore_malformed: true },
-  count: { type: 'unsigned_long', ignore_malformed: true },
-  counter: { type: 'unsigned_long', ignore_malformed: true },
+  count: { type: 'long', ignore_malformed: true },
+  counter: { type: 'long', ignore_malformed: true },
   int: { type: 'long', ignore_malformed: true },
   port: { type: 'integer', ignore_malformed: true },
   addr: { type: 'ip', ignore_malformed: true },

@@ -21,14 +21,16 @@ const ctx = {
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
-function accepts(type: string, value: unknown): boolean {
+function accepts(type: string, value: unknown, original: boolean): boolean {
   switch (type) {
     case 'keyword':
     case 'match_only_text':
+    case 'text':
       return typeof value === 'string';
     case 'long':
     case 'integer':
-      return typeof value === 'number' && Number.isSafeInteger(value);
+      // Counts beyond 2^53 arrive as decimal strings; Elasticsearch reads them as longs.
+      return (typeof value === 'number' && Number.isSafeInteger(value)) || (typeof value === 'string' && /^-?\d+$/.test(value));
     case 'unsigned_long':
       return (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) || (typeof value === 'string' && /^\d+$/.test(value));
     case 'double':
@@ -38,7 +40,9 @@ function accepts(type: string, value: unknown): boolean {
     case 'boolean':
       return typeof value === 'boolean';
     case 'date':
-      return typeof value === 'string' ? ISO.test(value) || /^\d{4}-/.test(value) : typeof value === 'number' && Number.isFinite(value);
+      // ECS dates are ISO text (a number would be read as epoch milliseconds); the originals' dates are also
+      // read as epoch seconds.
+      return typeof value === 'string' ? ISO.test(value) : original && typeof value === 'number' && Number.isFinite(value);
     default:
       return false;
   }
@@ -66,7 +70,7 @@ describe('the normalizer over the whole corpus', () => {
     }
     const values = Array.isArray(value) ? value : [value];
     for (const v of values) {
-      if (accepts(mapping.type, v)) continue;
+      if (accepts(mapping.type, v, original)) continue;
       if (original && mapping.type !== 'boolean') malformedOriginals.add(`${dataset} ${path}=${JSON.stringify(v)}`);
       else problems.add(`${dataset}: ${path} (${mapping.type}) cannot hold ${JSON.stringify(v)}`);
     }

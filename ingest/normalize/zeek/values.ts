@@ -65,10 +65,23 @@ export function nanoseconds(value: ZeekValue | undefined): number | undefined {
 const FIRST_ISO_SECOND = -62167219200;
 const END_ISO_SECOND = 253402300800;
 
+const MILLIS = Array.from({ length: 1000 }, (_, i) => `.${String(i).padStart(3, '0')}Z`);
+// Log lines come in time order, many within the same second: that second's `YYYY-MM-DDTHH:MM:SS` is kept and
+// only the milliseconds change, which saves most of the cost of Date#toISOString.
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
 /** Epoch seconds as an ISO 8601 string (millisecond precision), undefined outside the years 0 to 9999. */
 export function isoFromEpoch(seconds: number, earliest = FIRST_ISO_SECOND): string | undefined {
   if (!(seconds >= earliest && seconds < END_ISO_SECOND)) return undefined;
-  return new Date(seconds * 1000).toISOString();
+  // Like `new Date(seconds * 1000)`, which drops the fraction of a millisecond.
+  const ms = Math.trunc(seconds * 1000);
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+    cachedSecond = second;
+  }
+  return cachedPrefix + MILLIS[ms - second * 1000];
 }
 
 /**

@@ -111,10 +111,8 @@ export class Checkpointer {
     this.changed();
   }
 
-  /** Swaps an entry for another in one write: a truncated file's previous content for its next generation. */
-  replace(oldKey: string, entry: Checkpoint): void {
-    this.entries.delete(oldKey);
-    this.add(entry);
+  remove(key: string): void {
+    if (this.entries.delete(key)) this.changed();
   }
 
   update(key: string, patch: Partial<Pick<Checkpoint, 'lastPath' | 'fingerprint' | 'fingerprintLength' | 'done'>>): void {

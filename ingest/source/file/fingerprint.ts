@@ -15,7 +15,7 @@ export interface FileHead {
   gzipError?: Error;
 }
 
-const HEAD_CHUNK = 64 * 1024;
+const HEAD_CHUNK = 16 * 1024;
 
 /** Reads the first `length` bytes of a file's content, decompressing when it starts with gzip's magic number. */
 export async function readHead(path: string, length: number): Promise<FileHead> {

@@ -273,4 +273,21 @@ describe('FileSource', () => {
     expect(s.progress()).toMatchObject({ bytesRead: conn.length + dns.length });
     expect(s.lag()).toMatchObject({ unreadBytes: 0, uncommittedBytes: conn.length + dns.length, oldestUnreadMs: 0 });
   });
+
+  it('does not read its own checkpoints when the state directory is the log directory', async () => {
+    writeFileSync(scratch.path('logs', 'conn.log'), asFile(lines(0, 5)));
+    const first = await source({ stateDir: logs });
+    await drain(first);
+    await first.close();
+    appendFileSync(scratch.path('logs', 'conn.log'), asFile(lines(5, 1)));
+    const second = await source({ stateDir: logs, once: true });
+    expect(text(await drain(second))).toEqual(lines(5, 1));
+    expect(errors).toEqual([]);
+  });
+
+  it('refuses bad options at once, naming the option', async () => {
+    await expect(source({ paths: [] })).rejects.toMatchObject({ code: 'VIGIL_USAGE' });
+    await expect(source({ batchMaxLines: 0 })).rejects.toThrow(/batchMaxLines/);
+    await expect(source({ fingerprintBytes: 1.5 })).rejects.toThrow(/fingerprintBytes/);
+  });
 });

@@ -2,68 +2,14 @@ import { SourceError, UsageError } from '../../../common/errors';
 import { logTypeFromFileName } from '../../parse/zeek/name-hint';
 import type { SourceFile, SourceLine } from '../line';
 import { AckTracker } from './acks';
-import { type Checkpoint, type CheckpointError, Checkpointer, nowSeconds } from './checkpointer';
-import { type Candidate, discover } from './discover';
-import { type FileHead, fingerprint, generationKey, keyForHead, readHead } from './fingerprint';
+import { type Checkpoint, Checkpointer } from './checkpointer';
+import { type FileSourceOptions, type FileSourceWarning, type Limits, resolveLimits } from './config';
+import { discover } from './discover';
+import { fingerprint } from './fingerprint';
+import { Identifier, type Observation, type ReadPosition } from './identify';
 import { type LineReader, type LineReaderOptions, openLineReader } from './reader';
 
-export interface FileSourceOptions {
-  /** Directories (their log files are read, see `isLogFileName`) and files (always read). */
-  paths: readonly string[];
-  /** Where the checkpoints are kept (`checkpoints.json`). */
-  stateDir: string;
-  /** Read what is there now, `.gz` archives included, then end. Otherwise follow the files as they grow and rotate. */
-  once?: boolean;
-  /** Also read the log files of subdirectories. */
-  recursive?: boolean;
-  /** File names taken from directories, instead of the built-in log name rule. */
-  include?: readonly RegExp[];
-  /** File names left out of directories. */
-  exclude?: readonly RegExp[];
-  /**
-   * Follow mode: how often directories are listed again and files stat'ed (default 1000). Polling rather than
-   * fs.watch: inotify and its kin miss events on network and container filesystems, coalesce or drop them under
-   * load and say nothing about content, whereas a listing and a stat per interval are exact everywhere and cheap
-   * for the few dozen files of a Zeek spool.
-   */
-  pollIntervalMs?: number;
-  /** How many leading (decompressed) bytes identify a file (default 1024). */
-  fingerprintBytes?: number;
-  /**
-   * How long an unterminated last line waits for its newline before it is handed out as it is (default 5000), and
-   * how long a gzip file must be left unchanged before it is read (it may still be being written).
-   */
-  partialLineTimeoutMs?: number;
-  /** A batch holds at most this many lines (default 1000)... */
-  batchMaxLines?: number;
-  /** ...and about this many bytes (default 1 MiB). */
-  batchMaxBytes?: number;
-  /** Bytes per read from disk (default 256 KiB). */
-  readChunkBytes?: number;
-  /** Longer lines are handed out in pieces of this size (default 1 MiB). */
-  maxLineBytes?: number;
-  /** Open file descriptors kept at most (default 256). */
-  maxOpenFiles?: number;
-  /** Checkpoints are written at most this often (default 1000), and on `flush()` and `close()`. */
-  checkpointFlushIntervalMs?: number;
-  /** Checkpoints of files gone for longer than this are forgotten (default 7 days). */
-  checkpointRetentionMs?: number;
-  /** A file could not be read (completely): the lines before `offset` were handed out, the rest is lost. */
-  onFileError?: (error: SourceError, file?: SourceFile, offset?: number) => void;
-  /** Data went away before it could be read. */
-  onWarning?: (warning: FileSourceWarning) => void;
-  /** A periodic checkpoint write failed; it is retried with the next change, and `close()` rejects if it still fails. */
-  onCheckpointError?: (error: CheckpointError) => void;
-}
-
-export interface FileSourceWarning {
-  code: 'deleted_unread' | 'truncated' | 'replaced';
-  message: string;
-  path: string;
-  key: string;
-  /** Bytes on disk that were never read (compressed bytes for a gzip file, an upper bound). */
-  lostBytes: number;
-}
+export type { FileSourceOptions, FileSourceWarning } from './config';
 
 export interface FileSourceProgress {
   /** On-disk bytes read (compressed bytes for gzip files) of `bytesTotal` known. */
@@ -92,30 +38,6 @@ export interface FileSourceStats {
   warnings: number;
   /** On-disk bytes lost before they could be read (see FileSourceWarning). */
   bytesLost: number;
-}
-
-/** One place a file's content was found in a scan. */
-interface Observation {
-  path: string;
-  key: string;
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  gzip: boolean;
-  signature: string;
-  /** Unchanged for long enough to be taken as complete (matters for gzip files, which are written in one go). */
-  quiet: boolean;
-}
-
-/** What the last scans learned about a path: its stat signature and, once identified, its key. */
-interface PathMemo {
-  signature: string;
-  since: number;
-  key?: string;
-  gzip?: boolean;
-  /** An error for this signature was reported already. */
-  failed?: boolean;
 }
 
 /** A file (a content identity) being read. */
@@ -149,21 +71,6 @@ interface Tracked {
   unreadSince: number | undefined;
 }
 
-const DEFAULTS = {
-  pollIntervalMs: 1000,
-  fingerprintBytes: 1024,
-  partialLineTimeoutMs: 5000,
-  batchMaxLines: 1000,
-  batchMaxBytes: 1024 * 1024,
-  readChunkBytes: 256 * 1024,
-  maxLineBytes: 1024 * 1024,
-  maxOpenFiles: 256,
-  checkpointFlushIntervalMs: 1000,
-  checkpointRetentionMs: 7 * 24 * 3600 * 1000,
-};
-
-type Limits = typeof DEFAULTS;
-
 /**
  * Reads log files line by line with at-least-once delivery, as Vector's file source and Filebeat do: a file is
  * known by a fingerprint of its first bytes, not by its name, so renames, rotation and later gzipping neither lose
@@ -178,14 +85,11 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
   private readonly readerOptions: LineReaderOptions;
   private readonly ignore: ReadonlySet<string>;
   private readonly tracked = new Map<string, Tracked>();
-  private readonly pathMemos = new Map<string, PathMemo>();
-  /** Checkpoints by fingerprint length (longest first), then fingerprint; rebuilt after fingerprints change. */
-  private index: Array<[number, Map<string, Readonly<Checkpoint>>]> | undefined;
+  private readonly identifier: Identifier;
   private order: Tracked[] = [];
   private cursor = 0;
   private scanned = false;
   private nextScanAt = 0;
-  private newCheckpoints = false;
   private openReaders = 0;
   private gzipOpen: Tracked | undefined;
   private stopped = false;
@@ -203,18 +107,11 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     this.once = options.once === true;
     this.readerOptions = { chunkBytes: limits.readChunkBytes, maxLineBytes: limits.maxLineBytes };
     this.ignore = new Set([checkpointer.file, checkpointer.tempFile]);
+    this.identifier = new Identifier(checkpointer, { fingerprintBytes: limits.fingerprintBytes, settleMs: limits.partialLineTimeoutMs, once: this.once });
   }
 
   static async open(options: FileSourceOptions): Promise<FileSource> {
-    if (options.paths.length === 0) throw new UsageError('The file source needs at least one path to read.');
-    const limits = { ...DEFAULTS };
-    for (const name of Object.keys(DEFAULTS) as Array<keyof Limits>) {
-      const value = options[name];
-      if (value === undefined) continue;
-      const min = name === 'pollIntervalMs' || name === 'partialLineTimeoutMs' || name === 'checkpointFlushIntervalMs' ? 0 : 1;
-      if (!Number.isInteger(value) || value < min) throw new UsageError(`The file source option ${name} must be an integer of at least ${min}, not ${value}.`);
-      limits[name] = value;
-    }
+    const limits = resolveLimits(options);
     const checkpointer = await Checkpointer.open(options.stateDir, {
       flushIntervalMs: limits.checkpointFlushIntervalMs,
       onError: options.onCheckpointError,
@@ -347,8 +244,6 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
       this.sleeping = { timer, resolve };
     });
   }
-
-  // ---- reading -------------------------------------------------------------------------------------------------
 
   private async fill(batch: SourceLine[]): Promise<void> {
     const order = this.order;
@@ -487,8 +382,6 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     return t.gzip ? 0 : t.acks.issued;
   }
 
-  // ---- acknowledgements ----------------------------------------------------------------------------------------
-
   private committed(t: Tracked): void {
     this.checkpointer.commit(t.key, t.acks.committed, t.acks.header ?? []);
     this.markDoneWhenCommitted(t);
@@ -500,8 +393,6 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     const entry = this.checkpointer.get(t.key);
     if (entry && !entry.done) this.checkpointer.update(t.key, { done: true });
   }
-
-  // ---- scanning ------------------------------------------------------------------------------------------------
 
   private async scan(): Promise<void> {
     const now = Date.now();
@@ -518,178 +409,55 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     const listed = new Set<string>();
     for (const candidate of found.files) {
       listed.add(candidate.path);
-      const o = await this.identify(candidate, now, inodes);
-      if (!o) continue;
+      const id = await this.identifier.identify(candidate, now, this.positionOf);
+      if (id.kind === 'error') this.reportError(id.error);
+      if (id.kind === 'unknown') inodes.set(id.inode, undefined);
+      if (id.kind !== 'file') continue;
+      const o = id.observation;
+      if (id.truncated) this.truncated(id.truncated, o);
       inodes.set(`${o.dev}:${o.ino}`, o.key);
       const list = byKey.get(o.key);
       if (list) list.push(o);
       else byKey.set(o.key, [o]);
     }
-    for (const path of this.pathMemos.keys()) if (!listed.has(path)) this.pathMemos.delete(path);
+    this.identifier.forgetOthers(listed);
     // A new file's key must be on disk before any of its lines is handed out: after a crash it must get the same.
-    if (this.newCheckpoints) {
-      await this.checkpointer.flush();
-      this.newCheckpoints = false;
-    }
+    if (this.identifier.takeRegistered()) await this.checkpointer.flush();
     await this.reconcile(byKey, inodes, now);
     const present = new Set(byKey.keys());
     for (const t of this.tracked.values()) if (!t.absent) present.add(t.key);
-    if (this.checkpointer.prune(present, this.limits.checkpointRetentionMs / 1000).length > 0) this.index = undefined;
+    if (this.checkpointer.prune(present, this.limits.checkpointRetentionMs / 1000).length > 0) this.identifier.invalidate();
     this.order = [...this.tracked.values()].filter((t) => !t.ended && !t.absent);
     if (this.cursor >= this.order.length) this.cursor = 0;
     if (!this.once) await this.openUnread();
   }
 
-  /** Finds which file (key) the candidate holds; registers new files and truncations. */
-  private async identify(c: Candidate, now: number, inodes: Map<string, string | undefined>): Promise<Observation | undefined> {
-    const st = c.stats;
-    const signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-    let memo = this.pathMemos.get(c.path);
-    if (!memo || memo.signature !== signature) {
-      memo = { signature, since: now };
-      this.pathMemos.set(c.path, memo);
-    }
-    const timeout = this.limits.partialLineTimeoutMs;
-    const quiet = this.once || now - st.mtimeMs >= timeout || now - memo.since >= timeout;
-    const seen = { path: c.path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, signature, quiet };
-    if (memo.key !== undefined && this.checkpointer.get(memo.key)) return { ...seen, key: memo.key, gzip: memo.gzip === true };
-    if (memo.failed) return undefined;
-    if (st.size === 0) {
-      inodes.set(`${st.dev}:${st.ino}`, undefined);
-      return undefined;
-    }
-    let head: FileHead;
-    try {
-      head = await readHead(c.path, this.headLength());
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return undefined;
-      memo.failed = true;
-      this.reportError(new SourceError(`${c.path} cannot be read (${code ?? String(err)}).`, err, { path: c.path, offset: 0, errno: code }));
-      return undefined;
-    }
-    if (head.gzipError) {
-      // Maybe still being written (gzip writes as it compresses): wait until it has been left alone for a while.
-      if (!quiet) return undefined;
-      if (head.bytes.length === 0) {
-        memo.failed = true;
-        const error = new SourceError(`${c.path} is not readable gzip data: ${head.gzipError.message}.`, head.gzipError, { path: c.path, offset: 0 });
-        this.reportError(error);
-        return undefined;
-      }
-      // What could be decompressed identifies it; the reader hands that out, then reports the damage.
-    }
-    if (head.bytes.length === 0) {
-      // A gzip file of nothing (a rotated empty log): there is no content to identify or read yet.
-      inodes.set(`${st.dev}:${st.ino}`, undefined);
-      return undefined;
-    }
-    const key = this.keyFor(head, seen);
-    if (key === undefined) {
-      inodes.set(`${st.dev}:${st.ino}`, undefined);
-      return undefined;
-    }
-    memo.key = key;
-    memo.gzip = head.gzip;
-    return { ...seen, key, gzip: head.gzip };
-  }
-
-  private keyFor(head: FileHead, seen: Omit<Observation, 'key' | 'gzip'>): string | undefined {
-    const entry = this.match(head.bytes);
-    const limit = this.limits.fingerprintBytes;
-    if (entry) {
-      if (!head.gzip && seen.size < this.positionOf(entry, seen)) return this.nextGeneration(entry, head, seen);
-      const length = Math.min(head.bytes.length, limit);
-      if (length > entry.fingerprintLength) {
-        // The file has grown since it was first seen short: fingerprint more of it. The key stays.
-        this.checkpointer.update(entry.key, { fingerprint: fingerprint(head.bytes, length), fingerprintLength: length });
-        this.index = undefined;
-      }
-      return entry.key;
-    }
-    const first = head.bytes.subarray(0, limit);
-    const key = keyForHead(first);
-    // Its first bytes are all the first bytes of a known file that has grown since (a copy or a gzip of it still
-    // being written): it is compared again once it is long enough.
-    if (this.checkpointer.get(key)) return undefined;
-    const ts = nowSeconds();
-    this.checkpointer.add({ key, fingerprint: fingerprint(first, first.length), fingerprintLength: first.length, offset: 0, lastPath: seen.path, firstSeen: ts, updatedAt: ts });
-    this.index = undefined;
-    this.newCheckpoints = true;
-    return key;
-  }
-
-  /** How far the file was read: by this process if it has it open (or had), else as far as it was acknowledged. */
-  private positionOf(entry: Readonly<Checkpoint>, seen: Omit<Observation, 'key' | 'gzip'>): number {
-    const t = this.tracked.get(entry.key);
-    if (!t) return entry.offset;
+  /** How far the copy of `key` at (dev, ino) was read, for the truncation check. */
+  private readonly positionOf: ReadPosition = (key, dev, ino) => {
+    const t = this.tracked.get(key);
+    if (!t) return undefined;
     const r = t.reader;
-    if (r && r.stats.ino === seen.ino && r.stats.dev === seen.dev) return r.diskPosition;
+    if (r && r.stats.ino === ino && r.stats.dev === dev) return r.diskPosition;
     const last = t.seen[0];
-    if (last && last.ino === seen.ino && last.dev === seen.dev) return t.acks.issued;
+    if (last && last.ino === ino && last.dev === dev) return t.acks.issued;
     // Another copy of the same content (a partial copy): not a truncation of the file being read.
     return 0;
-  }
+  };
 
-  /** The file is shorter than what was read of it, but starts the same: what follows the cut is new content. */
-  private nextGeneration(entry: Readonly<Checkpoint>, head: FileHead, seen: Omit<Observation, 'key' | 'gzip'>): string {
-    const generation = (entry.generation ?? 1) + 1;
-    const key = generationKey(entry.key, generation);
-    const t = this.tracked.get(entry.key);
+  /** A file got shorter than what was read of it: its content from the cut on is a new generation (new key). */
+  private truncated(previous: Readonly<Checkpoint>, o: Observation): void {
+    const t = this.tracked.get(previous.key);
     // Reported even when nothing was lost: the content before the cut is read again, under the new key.
     const lostBytes = t ? Math.max(0, t.size - t.acks.issued) : 0;
-    const was = t ? `was truncated to ${seen.size} bytes` : `is shorter (${seen.size} bytes) than its checkpoint (${entry.offset})`;
+    const was = t ? `was truncated to ${o.size} bytes` : `is shorter (${o.size} bytes) than its checkpoint (${previous.offset})`;
     const unread = lostBytes > 0 ? `; ${lostBytes} bytes were never read` : '';
     this.counters.bytesLost += lostBytes;
-    this.warn({ code: 'truncated', message: `${seen.path} ${was}${unread}; reading starts again from its beginning.`, path: seen.path, key: entry.key, lostBytes });
+    this.warn({ code: 'truncated', message: `${o.path} ${was}${unread}; reading starts again from its beginning.`, path: o.path, key: previous.key, lostBytes });
     if (t) {
+      // Its descriptor shows the new generation now; reconcile closes it.
       t.ended = true;
       t.absent = true;
-      // The reader is closed in reconcile: it holds the old generation's descriptor.
     }
-    const first = head.bytes.subarray(0, this.limits.fingerprintBytes);
-    const ts = nowSeconds();
-    this.checkpointer.replace(entry.key, {
-      key,
-      fingerprint: fingerprint(first, first.length),
-      fingerprintLength: first.length,
-      offset: 0,
-      lastPath: seen.path,
-      firstSeen: ts,
-      updatedAt: ts,
-      generation,
-    });
-    this.index = undefined;
-    this.newCheckpoints = true;
-    return key;
-  }
-
-  /** The checkpoint whose fingerprint the content starts with; the longest fingerprint wins. */
-  private match(bytes: Buffer): Readonly<Checkpoint> | undefined {
-    for (const [length, byFingerprint] of this.fingerprintIndex()) {
-      if (length > bytes.length) continue;
-      const entry = byFingerprint.get(fingerprint(bytes, length));
-      if (entry) return entry;
-    }
-    return undefined;
-  }
-
-  private fingerprintIndex(): Array<[number, Map<string, Readonly<Checkpoint>>]> {
-    if (this.index) return this.index;
-    const byLength = new Map<number, Map<string, Readonly<Checkpoint>>>();
-    for (const entry of this.checkpointer.all()) {
-      let map = byLength.get(entry.fingerprintLength);
-      if (!map) byLength.set(entry.fingerprintLength, (map = new Map()));
-      map.set(entry.fingerprint, entry);
-    }
-    this.index = [...byLength].sort((a, b) => b[0] - a[0]);
-    return this.index;
-  }
-
-  /** Enough bytes to compare with every checkpoint, even those written with a larger fingerprint size. */
-  private headLength(): number {
-    const longest = this.fingerprintIndex()[0]?.[0] ?? 0;
-    return Math.max(this.limits.fingerprintBytes, longest);
   }
 
   /** Brings the tracked files in line with what the scan found. */
@@ -720,8 +488,14 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
       t.seen = list;
       const best = list[0];
       if (best) t.missedScans = 0;
+      const same = t.reader && list.find((o) => o.ino === t.reader!.stats.ino && o.dev === t.reader!.stats.dev);
+      if (t.reader && !same && !t.orphan && !(await this.stillHolds(t))) {
+        // Gone from its path after being overwritten: the descriptor shows other content, which is not this file's.
+        this.lost(t, 'replaced', t.path, t.size - t.acks.issued, 'was overwritten in place, then moved away');
+        await this.closeReader(t);
+        replaced = true;
+      }
       if (t.reader) {
-        const same = list.find((o) => o.ino === t.reader!.stats.ino && o.dev === t.reader!.stats.dev);
         if (same) this.observe(t, same, now);
         else t.orphan = true;
       } else if (t.drained) {
@@ -746,6 +520,21 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
       else t.unreadSince ??= now;
       if (t.absent && t.acks.settled) this.tracked.delete(t.key);
     }
+  }
+
+  /** Whether the reader's file still starts as the file did (plain files; gzip files are not rewritten). */
+  private async stillHolds(t: Tracked): Promise<boolean> {
+    const entry = this.checkpointer.get(t.key);
+    if (!entry || !t.reader) return false;
+    if (t.reader.gzip) return true;
+    let start: Buffer;
+    try {
+      start = await t.reader.readStart(entry.fingerprintLength);
+    } catch {
+      // Unreadable now: reading on reports the error with its offset.
+      return true;
+    }
+    return start.length === entry.fingerprintLength && fingerprint(start, start.length) === entry.fingerprint;
   }
 
   private track(key: string, o: Observation, now: number): void {
@@ -793,8 +582,6 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
       await this.openReader(t);
     }
   }
-
-  // ---- reporting -----------------------------------------------------------------------------------------------
 
   private reportError(error: SourceError, file?: SourceFile, offset?: number): void {
     this.counters.errors++;

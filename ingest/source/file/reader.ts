@@ -68,6 +68,12 @@ export abstract class LineReader {
   /** Bytes of the file on disk consumed so far (compressed bytes for gzip), for progress. */
   abstract get diskPosition(): number;
 
+  /** The file's first `length` bytes on disk, as the descriptor shows them now. */
+  async readStart(length: number): Promise<Buffer> {
+    const start = Buffer.allocUnsafe(length);
+    return start.subarray(0, await readAt(this.fd, start, 0, length, 0));
+  }
+
   /** Appends up to the limits' worth of lines to `out` (a line may overshoot `maxBytes`); returns their bytes. */
   async read(out: SourceLine[], limits: ReadLimits): Promise<number> {
     if (this.finished && this.buffered === 0) return 0;
