@@ -149,6 +149,9 @@ export const ECS_FIELDS: Readonly<Record<string, FieldMapping>> = {
   'rule.name': KEYWORD,
   'rule.category': KEYWORD,
   'error.message': TEXT,
+  // Set by the ingest worker: the file the record was read from and the line's byte offset in it.
+  'log.file.path': LONG_KEYWORD,
+  'log.offset': LONG,
   'log.level': KEYWORD,
   'log.syslog.facility.name': KEYWORD,
   'log.syslog.severity.name': KEYWORD,
