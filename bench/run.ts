@@ -1,8 +1,9 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { runSetup } from '../common/es/setup';
 import { fileRealmSecurity } from '../cli/local-es/file-realm';
-import { currentHost, defaultCacheDir, startLocalEs, stopLocalEs } from '../cli/local-es';
+import { currentHost, startLocalEs, stopLocalEs } from '../cli/local-es';
+import { defaultHome } from '../cli/local-es/options';
 import { benchZeekIngest } from './zeek-ingest';
 
 /**
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(minLines) || minLines <= 0) throw new Error('--lines takes a positive whole number');
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
-  const esOptions = { home: join(defaultCacheDir(currentHost()), 'bench-elasticsearch'), httpPort: 9260, heap: '1g' };
+  // Beside the default instance (somewhere the unprivileged Elasticsearch user can reach), never in it.
+  const esOptions = { home: join(dirname(defaultHome(currentHost())), 'bench-elasticsearch'), httpPort: 9260, heap: '1g' };
   say(`starting the benchmark Elasticsearch in ${esOptions.home}`);
   const es = await startLocalEs(esOptions, (m) => say(`  ${m}`));
   const client = new Client({ node: es.url, auth: { username: es.username, password: es.password }, requestTimeout: 120_000 });

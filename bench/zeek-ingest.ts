@@ -161,7 +161,8 @@ async function plainBulk(es: EsTarget, ndjsonFile: string): Promise<{ docs: numb
 
 async function endToEnd(es: EsTarget, paths: string[], stateDir: string): Promise<{ summary: IngestSummary & { peakRssMb?: number }; seconds: number; peakRssMb: number }> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'vigil.js'), 'ingest', 'zeek', '--once', '--json', '--no-progress', ...paths], {
+  // The command itself, as users run it (its interpreter line sets the heap cap).
+  const child = spawn(join(REPO, 'bin', 'vigil.js'), ['ingest', 'zeek', '--once', '--json', '--no-progress', ...paths], {
     env: {
       ...process.env,
       VIGIL_ES_URL: es.url,

@@ -1,6 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-old-space-size=192
 'use strict';
 // The TypeScript sources are compiled to dist/ by `npm install` (the prepare script).
+// The heap cap keeps the worker's memory bounded: its working set is a few batches (ingest.bulk.maxBytes times
+// concurrency), but V8 would otherwise let garbage pile up to a quarter of the machine's memory before collecting.
 require('../dist/cli/main.js').main(process.argv).catch((err) => {
   process.stderr.write(`vigil: ${err && err.message ? err.message : err}\n`);
   process.exitCode = process.exitCode || 1;

@@ -32,6 +32,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     const prefix = err instanceof VigilError ? `[${err.code}] ` : '';
     process.stderr.write(`vigil: ${prefix}${(err as Error).message}\n`);
+    // The stack is for bug reports, not for users: shown at debug level only.
+    if (process.env.VIGIL_LOG_LEVEL === 'debug' || process.env.VIGIL_LOG_LEVEL === 'trace') process.stderr.write(`${(err as Error).stack}\n`);
     process.exitCode = 1;
   }
 }

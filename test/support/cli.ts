@@ -12,7 +12,8 @@ export interface VigilRun {
 
 /** Starts the real `vigil` command (the built one, as users run it) with extra environment. */
 export function startVigil(args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams & { output: Promise<VigilRun> } {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  // Run as users run it: the file itself, so that its interpreter line (with its heap cap) applies.
+  const child = spawn(BIN, args, {
     env: { ...process.env, VIGIL_CONFIG: '', VIGIL_LOG_LEVEL: 'warn', ...env },
     stdio: 'pipe',
   });

@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
 import { CORPUS, LABELED_CORPUS, ZEEK_CORPUS, filesBelow, readLog } from '../../../test/support/corpus';
-import { createZeekParser } from './detect';
+import { createZeekParser, ZeekLogParser } from './detect';
 import { ZeekJsonParser } from './json';
+import { knownSchema } from './known-schemas';
 import { logTypeFromFileName } from './name-hint';
 import type { ParseOutcome } from './record';
 
@@ -27,13 +28,17 @@ function linesOf(content: Buffer): Buffer[] {
  * The errors a TSV file must give, worked out from its text alone: lines outside any `#fields` ...
  * `#close` block (files written without headers, btest outputs, files sorted by btest so that data
  * follows `#close`), lines with fewer columns than `#fields`, and values btest masked in number
- * columns other than `time` ones (a time that does not read is left absent instead).
+ * columns other than `time` ones (a time that does not read is left absent instead). A file whose first
+ * data line comes before any `#fields` header reads with the known schema of its path and column count, if
+ * there is one, as if that header block had been written.
  */
-function expectedTsvErrors(lines: Buffer[]): string[] {
+function expectedTsvErrors(lines: Buffer[], logPath: string): string[] {
   const errors: string[] = [];
   let separator = '\t';
-  let fields: string[] | undefined;
-  let types: string[] = [];
+  let fields: readonly string[] | undefined;
+  let types: readonly string[] = [];
+  let sawFields = false;
+  let sawData = false;
   for (const line of lines) {
     const text = line.toString('utf8');
     if (text.length === 0) continue;
@@ -45,6 +50,7 @@ function expectedTsvErrors(lines: Buffer[]): string[] {
       } else if (text.startsWith(`#fields${separator}`)) {
         fields = text.split(separator).slice(1);
         types = [];
+        sawFields = true;
       } else if (text.startsWith(`#types${separator}`)) {
         types = text.split(separator).slice(1);
       } else if (text.startsWith('#close')) {
@@ -53,11 +59,16 @@ function expectedTsvErrors(lines: Buffer[]): string[] {
       }
       continue;
     }
+    const columns = text.split(separator);
+    if (!sawData && !sawFields) {
+      const schema = knownSchema(logPath, text.split('\t').length);
+      if (schema !== undefined) ({ fields, types } = schema);
+    }
+    sawData = true;
     if (fields === undefined) {
       errors.push(HEADERLESS);
       continue;
     }
-    const columns = text.split(separator);
     if (columns.length < fields.length) {
       errors.push(`line has ${columns.length} columns but #fields declares ${fields.length} (truncated line?)`);
       continue;
@@ -86,18 +97,19 @@ interface FileResult {
 
 function parseFile(file: string): FileResult {
   const lines = linesOf(readLog(file));
-  // As documented for createZeekParser: probe with the first line that is not a comment.
-  const probe = lines.find((l) => l.length > 0 && l[0] !== 0x23) ?? lines[0] ?? Buffer.alloc(0);
-  const parser = createZeekParser(logTypeFromFileName(file), probe);
+  const logPath = logTypeFromFileName(file);
+  // The parser the worker uses; the format it will choose is the one of the first line that is not a comment.
+  const parser = new ZeekLogParser(logPath);
   const outcomes: ParseOutcome[] = lines.map((line) => parser.parseLine(line));
-  const json = parser instanceof ZeekJsonParser;
+  const probe = lines.find((l) => l.length > 0 && l[0] !== 0x23) ?? Buffer.alloc(0);
+  const json = createZeekParser(logPath, probe) instanceof ZeekJsonParser;
   const errors = outcomes.flatMap((o) => (o.kind === 'error' ? [json ? o.reason.slice(0, 12) : o.reason] : []));
   return {
     file: relative(CORPUS, file),
     lines: lines.length,
     records: outcomes.filter((o) => o.kind === 'record').length,
     errors,
-    expected: json ? expectedJsonErrors(lines) : expectedTsvErrors(lines),
+    expected: json ? expectedJsonErrors(lines) : expectedTsvErrors(lines, logPath),
   };
 }
 

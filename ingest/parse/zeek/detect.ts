@@ -1,5 +1,6 @@
 /** Which of Zeek's two log formats a file is written in, decided from its first line. */
 import { ZeekJsonParser } from './json';
+import { knownSchema, type KnownSchema } from './known-schemas';
 import { ZeekTsvParser } from './tsv';
 import type { ParseOutcome } from './record';
 
@@ -26,10 +27,41 @@ export function createZeekParser(nameHint: string, firstLine: Buffer): ZeekTsvPa
 }
 
 const HASH = 0x23;
+const TAB = 0x09;
+const FIELDS_KEY = Buffer.from('#fields');
+
+function startsWith(line: Buffer, prefix: Buffer): boolean {
+  return line.length >= prefix.length && line.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+}
+
+function columnCount(line: Buffer): number {
+  let count = 1;
+  for (let i = line.indexOf(TAB); i >= 0; i = line.indexOf(TAB, i + 1)) count++;
+  return count;
+}
+
+/** The header block Zeek would have written for `schema` with its default separators and markers. */
+function headerBlock(path: string, schema: KnownSchema): Buffer[] {
+  return [
+    '#separator \\x09',
+    '#set_separator\t,',
+    '#empty_field\t(empty)',
+    '#unset_field\t-',
+    `#path\t${path}`,
+    `#fields\t${schema.fields.join('\t')}`,
+    `#types\t${schema.types.join('\t')}`,
+  ].map((line) => Buffer.from(line));
+}
 
 /**
  * A parser that decides the format on the first line that is not a `#` comment, so that a JSON log preceded by
  * comments is still read as JSON. Header lines seen before that are kept and handed to the TSV parser once chosen.
+ *
+ * A TSV log whose first data line comes before any `#fields` header was written without its header block: Zeek does
+ * that with `LogAscii::include_meta = F`, and `zeek-cut` output has none either. When the file name's log path and
+ * the line's column count match a known record version (`known-schemas.ts`), the block Zeek would have written is
+ * synthesized and fed to the TSV parser first, so the log reads as if it had it and `headerLines()` restores it.
+ * Otherwise the TSV parser reports the line as one without a header, as for any other headerless file.
  */
 export class ZeekLogParser {
   private parser: ZeekTsvParser | ZeekJsonParser | undefined;
@@ -44,10 +76,15 @@ export class ZeekLogParser {
       this.early.push(Buffer.from(bytes));
       return { kind: 'header' };
     }
-    this.parser = createZeekParser(this.nameHint, bytes);
-    for (const line of this.early) this.parser.parseLine(line);
+    const parser = createZeekParser(this.nameHint, bytes);
+    this.parser = parser;
+    for (const line of this.early) parser.parseLine(line);
+    if (parser instanceof ZeekTsvParser && !this.early.some((line) => startsWith(line, FIELDS_KEY))) {
+      const schema = knownSchema(this.nameHint, columnCount(bytes));
+      if (schema !== undefined) for (const line of headerBlock(this.nameHint, schema)) parser.parseLine(line);
+    }
     this.early.length = 0;
-    return this.parser.parseLine(bytes);
+    return parser.parseLine(bytes);
   }
 
   headerLines(): Buffer[] {
