@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     say(`  plain _bulk of the same documents, docs/s ${String(zeek.plainBulkDocsPerSecond).padStart(8)}`);
     say(`  end to end / plain bulk                 ${String(zeek.endToEndOverPlainBulk).padStart(10)}   >= 0.8  ${verdict(zeek.endToEndOverPlainBulk >= 0.8)}`);
     say(`  parse / end to end                      ${String(zeek.parseOverEndToEnd).padStart(10)}   >= 10   ${verdict(zeek.parseOverEndToEnd >= 10)}`);
+    say(`  parse, normalize and serialize, lines/s ${String(zeek.serializeLinesPerSecond).padStart(10)}`);
+    say(`  ... / end to end                        ${String(zeek.serializeOverEndToEnd).padStart(10)}   (whole CPU cost of a line in the worker)`);
     say(`  worker peak RSS, MB (${zeek.lines} lines)    ${String(zeek.peakRssMb).padStart(8)}   < 300   ${verdict(zeek.peakRssMb < 300)}`);
     say(`  worker peak RSS, MB (a quarter of them) ${String(zeek.peakRssMbSmallInput).padStart(10)}   < 300   ${verdict(zeek.peakRssMbSmallInput < 300)}`);
     say(JSON.stringify({ zeekIngest: zeek }));
