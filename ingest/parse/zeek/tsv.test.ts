@@ -246,6 +246,17 @@ describe('ZeekTsvParser header blocks', () => {
     expect(parser.parseLine(full).kind).toBe('record');
   });
 
+  it('fails every line of a block whose #fields and #types disagree, saying the header is broken', () => {
+    const lines = linesOf(join(ZED_TSV, 'modbus.log.gz'));
+    // A #fields line cut short, as a damaged header leaves it.
+    const damaged = lines.map((l) => (l.subarray(0, 7).toString() === '#fields' ? l.subarray(0, l.indexOf(0x09, 30)) : l));
+    const outcomes = parseAll(damaged, new ZeekTsvParser('modbus'));
+    const errors = errorsOf(outcomes);
+    expect(recordsOf(outcomes)).toEqual([]);
+    expect(errors.length).toBe(lines.filter((l) => l.length > 0 && l[0] !== 0x23).length);
+    expect(errors[0]).toMatch(/^broken header: #fields names \d+ fields but #types gives 11 types$/);
+  });
+
   it('fails binary data without throwing', () => {
     // A compressed log handed over undecompressed.
     const garbage = readFileSyncRaw(join(ZED_TSV, 'dns.log.gz'));

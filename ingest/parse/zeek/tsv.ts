@@ -159,6 +159,13 @@ export class ZeekTsvParser {
   private data(text: string): ParseOutcome {
     const names = this.fieldNames;
     if (names === undefined) return { kind: 'error', reason: 'data line before any #fields header' };
+    if (this.typeNames !== undefined && this.typeNames.length !== names.length) {
+      // A damaged header: which type belongs to which field cannot be known, so no record of this block is trusted.
+      return {
+        kind: 'error',
+        reason: `broken header: #fields names ${names.length} fields but #types gives ${this.typeNames.length} types`,
+      };
+    }
     const schema = this.schema ?? (this.schema = this.buildSchema(names));
     const columns = text.split(this.separator);
     const count = names.length;

@@ -33,9 +33,12 @@ export function decideItem(item: BulkItemResult): ItemDecision {
   return { action: 'dead-letter', reason };
 }
 
-/** A whole bulk request that failed: an HTTP error status, or no response at all (`status` undefined). */
+/**
+ * A whole bulk request that failed: an HTTP error status, or no response at all (`status` undefined, or 0 as the
+ * client reports a connection error such as ECONNREFUSED or EPIPE).
+ */
 export function decideRequest(status: number | undefined, message: string): RequestDecision {
-  if (status === undefined) return { action: 'retry', reason: `no response from Elasticsearch: ${message}` };
+  if (status === undefined || status === 0) return { action: 'retry', reason: `no response from Elasticsearch: ${message}` };
   if (status === 429 || status >= 500) return { action: 'retry', reason: `Elasticsearch answered ${status}: ${message}` };
   if (status === 401) return { action: 'fail', reason: `Elasticsearch refused the credentials (401): ${message}` };
   if (status === 403) return { action: 'fail', reason: `the ingest user lacks a privilege (403): ${message}; run \`vigil setup\`` };

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { UsageError, VigilError } from '../../../common/errors';
+import type { ContentTail } from './fingerprint';
 
 export class CheckpointError extends VigilError {
   constructor(message: string, cause?: unknown, meta: Record<string, unknown> = {}) {
@@ -19,6 +20,12 @@ export interface Checkpoint {
   fingerprintLength: number;
   /** Decompressed byte offset up to which every line is acknowledged. */
   offset: number;
+  /**
+   * The last bytes known to be the file's: from the first bytes when it was registered, then from just before
+   * acknowledged offsets. Files that start alike are told apart by them: a file without these bytes there is
+   * another file. Missing in checkpoints written before they were kept: the fingerprint is then all there is.
+   */
+  tail?: ContentTail;
   lastPath: string;
   /** Epoch seconds. */
   firstSeen: number;
@@ -40,6 +47,10 @@ const checkpointSchema = z.object({
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
   fingerprintLength: z.number().int().positive(),
   offset: z.number().int().nonnegative(),
+  tail: z
+    .object({ start: z.number().int().nonnegative(), end: z.number().int().positive(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+    .refine((tail) => tail.start < tail.end, 'tail.start must be before tail.end')
+    .optional(),
   lastPath: z.string(),
   firstSeen: z.number(),
   updatedAt: z.number(),
@@ -123,13 +134,17 @@ export class Checkpointer {
     this.changed();
   }
 
-  /** Moves a file's offset forward (never back) with the header lines in effect there; unknown keys are ignored. */
-  commit(key: string, offset: number, headerLines: readonly Buffer[]): void {
+  /**
+   * Moves a file's offset forward (never back) with the header lines in effect there and, when known, the content's
+   * tail at or before it (kept only when it lies further than the one kept); unknown keys are ignored.
+   */
+  commit(key: string, offset: number, headerLines: readonly Buffer[], tail?: ContentTail): void {
     const entry = this.entries.get(key);
     if (!entry || offset <= entry.offset) return;
     entry.offset = offset;
     if (headerLines.length > 0) entry.header = headerLines.map((line) => line.toString('base64'));
     else delete entry.header;
+    if (tail && tail.end <= offset && tail.end > (entry.tail?.end ?? 0)) entry.tail = tail;
     entry.updatedAt = nowSeconds();
     this.changed();
   }

@@ -2,6 +2,7 @@ import type { Stats } from 'node:fs';
 import { SourceError } from '../../../common/errors';
 import type { SourceFile, SourceLine } from '../line';
 import { closeFd, openRead, readAt, statFd } from './fd';
+import { type ContentTail, tailOf } from './fingerprint';
 import { GunzipDecoder, hasGzipMagic, isCorruptGzip } from './gzip';
 
 export interface LineReaderOptions {
@@ -67,6 +68,14 @@ export abstract class LineReader {
 
   /** Bytes of the file on disk consumed so far (compressed bytes for gzip), for progress. */
   abstract get diskPosition(): number;
+
+  /**
+   * The content's tail just before `offset`, taken while those bytes are still in memory, so that a checkpoint at
+   * `offset` can recognise the file later; undefined when no byte before `offset` is held.
+   */
+  tail(): ContentTail | undefined {
+    return this.scan === 0 ? undefined : tailOf(this.buf.subarray(0, this.scan), this.base);
+  }
 
   /** The file's first `length` bytes on disk, as the descriptor shows them now. */
   async readStart(length: number): Promise<Buffer> {
