@@ -4,6 +4,7 @@ import { IngestMetrics } from '../../ingest/metrics';
 import { ZeekIngestWorker } from '../../ingest/worker';
 import { localNetworkMatcher } from '../../ingest/enrich/direction';
 import { openZeekSource } from '../../ingest/source/zeek';
+import { lockStateDir } from '../../ingest/source/lock';
 import type { IngestSummary } from '../../ingest/stats';
 import { commandContext, stateDir } from '../context';
 import { startProgress } from '../progress';
@@ -36,6 +37,7 @@ export async function ingestZeek(configFile: string | undefined, paths: string[]
   const { client, connection, user, cluster } = await ctx.connect('ingest');
   log.info({ url: connection.url, cluster, user, paths, once: Boolean(flags.once) }, 'Zeek ingest is starting.');
 
+  const lock = lockStateDir(stateDir(config));
   const metrics = new IngestMetrics();
   const metricsServer = !flags.once && config.ingest.metrics.listen ? await metrics.listen(config.ingest.metrics.listen) : undefined;
   if (metricsServer) log.info({ listen: config.ingest.metrics.listen }, 'Prometheus metrics are served at /metrics.');
@@ -81,6 +83,7 @@ export async function ingestZeek(configFile: string | undefined, paths: string[]
     await source.close();
     metricsServer?.close();
     await client.close();
+    lock.release();
   }
   const summary = worker.stats.summary();
   log.info(summary, 'Zeek ingest finished.');

@@ -8,19 +8,12 @@ import { startVigil } from '../support/cli';
 import { readLog, ZEEK_CORPUS } from '../support/corpus';
 import { countEvents, resetVigilData } from '../support/es-data';
 import { ingestEnvironment } from '../support/ingest-env';
+import { waitFor } from '../support/wait';
 
 /**
  * The worker as a sensor runs it: following Zeek's log directory while Zeek appends, rotates and archives, with
  * its metrics scraped the way Prometheus would.
  */
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe('vigil ingest zeek following a live log directory', () => {
   let client: Client;
 

@@ -7,6 +7,7 @@ import { jsonSummary, runVigil, startVigil } from '../support/cli';
 import { dataLines, readLog, ZEEK_CORPUS } from '../support/corpus';
 import { countDeadLetters, countEvents, resetVigilData } from '../support/es-data';
 import { ingestEnvironment } from '../support/ingest-env';
+import { waitFor } from '../support/wait';
 
 /**
  * Failures in the middle of a run: the worker killed with SIGKILL, Elasticsearch stopped for half a minute. Either
@@ -22,14 +23,6 @@ function copyLogs(dir: string): number {
     lines += dataLines(readLog(file));
   }
   return lines;
-}
-
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe('recovery in the middle of a run', () => {

@@ -15,8 +15,8 @@ export interface ZeekRecord {
    * time -> epoch seconds (number, fractional); interval/double -> number; count/int/port -> number
    * (a decimal string when beyond Number.MAX_SAFE_INTEGER); bool -> boolean; addr/subnet/enum/string/pattern -> string;
    * set[...] / vector[...] -> array of converted elements.
-   * Strings are decoded from `\xNN` escapes; when the decoded bytes are not valid UTF-8, the escaped form is kept
-   * (as Zeek's own JSON writer does), so no byte is lost.
+   * Strings are decoded from `\xNN` escapes; when the decoded bytes are not valid UTF-8, or hold control bytes
+   * other than \b \f \n \r \t, the escaped form is kept (as Zeek's own JSON writer does), so no byte is lost.
    */
   fields: Record<string, ZeekValue>;
   /** Zeek type per field when the log declares it (TSV `#types`); undefined for JSON. Shared per header block. */

@@ -12,7 +12,8 @@ function mapHost(f: ZeekFields, doc: EcsDocument): void {
   if (host !== undefined) doc.host = { ip: host };
 }
 
-function mapKnownServices(f: ZeekFields, doc: EcsDocument): void {
+/** The known_* logs name a server by `host` and `port_num`: the destination its clients reach. */
+export function mapKnownDestination(f: ZeekFields, doc: EcsDocument): void {
   const host = ip(f.host);
   const port = num(f.port_num);
   if (host !== undefined || port !== undefined) {
@@ -20,6 +21,10 @@ function mapKnownServices(f: ZeekFields, doc: EcsDocument): void {
     if (host !== undefined) destination.ip = host;
     if (port !== undefined) destination.port = port;
   }
+}
+
+function mapKnownServices(f: ZeekFields, doc: EcsDocument): void {
+  mapKnownDestination(f, doc);
   const transport = str(f.port_proto);
   const service = firstString(f.service);
   if (transport !== undefined || service !== undefined) {

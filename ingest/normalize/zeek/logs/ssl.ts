@@ -3,6 +3,7 @@
  * (`tls.server.x509.*` of the server that presented it) and `ocsp`.
  */
 import type { EcsDocument } from '../context';
+import { mapKnownDestination } from './inventory';
 import { hasAny, part, type LogMapper, type Transport } from '../mapper';
 import { relateHost } from '../related';
 import { bool, firstString, ip, isoTime, num, str, strings, type ZeekFields } from '../values';
@@ -114,13 +115,7 @@ function mapX509(f: ZeekFields, doc: EcsDocument): void {
 }
 
 function mapKnownCerts(f: ZeekFields, doc: EcsDocument): void {
-  const host = ip(f.host);
-  const port = num(f.port_num);
-  if (host !== undefined || port !== undefined) {
-    const destination = part(doc, 'destination');
-    if (host !== undefined) destination.ip = host;
-    if (port !== undefined) destination.port = port;
-  }
+  mapKnownDestination(f, doc);
   const x509: Record<string, unknown> = {};
   const subject = str(f.subject);
   if (subject !== undefined) x509.subject = distinguishedName(subject);
