@@ -19,6 +19,7 @@ export class IngestMetrics {
     registers: [this.registry],
   });
   readonly lagBytes = new Gauge({ name: 'vigil_ingest_lag_bytes', help: 'Bytes written to followed files and not yet committed.', registers: [this.registry] });
+  readonly lagSeconds = new Gauge({ name: 'vigil_ingest_lag_seconds', help: 'How long the oldest unread data has been waiting; 0 when caught up.', registers: [this.registry] });
   readonly files = new Gauge({ name: 'vigil_ingest_files', help: 'Files known to the source.', registers: [this.registry] });
 
   constructor() {

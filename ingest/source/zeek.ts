@@ -34,6 +34,7 @@ export async function openZeekSource(options: ZeekSourceOptions): Promise<FileSo
   const timer = setInterval(() => {
     const lag = source.lag();
     metrics.lagBytes.set(lag.unreadBytes + lag.uncommittedBytes);
+    metrics.lagSeconds.set(lag.oldestUnreadMs / 1000);
     metrics.files.set(source.progress().files);
   }, 1000);
   timer.unref();
