@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { ConfigError } from '../errors';
 
 /** What `vigil setup` changed: created, updated, or found as wanted. */
 export type Change = 'created' | 'updated' | 'unchanged';
@@ -27,7 +28,19 @@ export function nativeSecurity(client: Client): SecurityBackend {
       const existing = (await client.security.getRole({ name }, { ignore: [404] })) as Record<string, { metadata?: Record<string, unknown> }>;
       const current = existing[name];
       if (current?.metadata?.vigil_hash === hash) return 'unchanged';
-      await client.security.putRole({ name, ...role, metadata: { ...role.metadata, vigil_hash: hash } });
+      try {
+        await client.security.putRole({ name, ...role, metadata: { ...role.metadata, vigil_hash: hash } });
+      } catch (err) {
+        if (/pattern_capture/.test(String((err as Error).message))) {
+          // The integration-test distribution lacks the analysis module the native realm's index needs.
+          throw new ConfigError(
+            'this Elasticsearch cannot store roles in its native realm (it lacks the analysis-common module); for the local instance leave elasticsearch.url unset so that setup uses its file realm',
+            {},
+            err,
+          );
+        }
+        throw err;
+      }
       return current ? 'updated' : 'created';
     },
     async ensureUser(username, password, roles) {

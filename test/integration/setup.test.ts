@@ -1,0 +1,70 @@
+import type { Client } from '@elastic/elasticsearch';
+import { INGEST_USER } from '../../common/es/client';
+import { actingAs } from '../../common/es/security';
+import type { SetupStep } from '../../common/es/setup';
+import { readCredentials } from '../../cli/local-es';
+import { localEsLayout } from '../../cli/local-es/layout';
+import { testEsClient, testEsControl } from '../harness/es';
+import { runVigil } from '../support/cli';
+import { resetVigilData } from '../support/es-data';
+
+/** `vigil setup` as a user runs it against the local instance (here the test instance, by its home and port). */
+describe('vigil setup', () => {
+  let client: Client;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    client = testEsClient();
+    await resetVigilData(client);
+    const { options } = testEsControl();
+    env = { VIGIL_HOME: options.home, VIGIL_ES_PORT: String(options.httpPort), VIGIL_ES_URL: '', VIGIL_ES_USERNAME: '', VIGIL_ES_PASSWORD: '' };
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  async function setup(): Promise<SetupStep[]> {
+    const run = await runVigil(['setup', '--json'], env);
+    if (run.code !== 0) throw new Error(`vigil setup failed (${run.code}):\n${run.stderr}`);
+    return (JSON.parse(run.stdout.trim()) as { steps: SetupStep[] }).steps;
+  }
+
+  it('installs templates, the dead-letter index, roles and the ingest user, and changes nothing when run again', async () => {
+    const first = await setup();
+    expect(first.map((s) => `${s.kind} ${s.name}`)).toEqual([
+      'index_template vigil-zeek',
+      'index_template vigil-dead-letter',
+      'index vigil-dead-letter',
+      'role vigil_ingest',
+      'role vigil_reader',
+      `user ${INGEST_USER}`,
+    ]);
+    expect(first.find((s) => s.kind === 'index')?.change).toBe('created');
+    const second = await setup();
+    expect(second.map((s) => s.change)).toEqual(second.map(() => 'unchanged'));
+  }, 180_000);
+
+  it('gives the ingest user only what it needs: add documents, never change or delete them', async () => {
+    const { options } = testEsControl();
+    const credentials = readCredentials(localEsLayout(options).credentialsFile);
+    const password = credentials.users?.[INGEST_USER]?.password;
+    expect(password).toBeDefined();
+    const as = actingAs(INGEST_USER, password!);
+    const index = 'vigil-zeek-2026.01.01';
+
+    const created = await client.create({ index, id: 'probe', document: { '@timestamp': '2026-01-01T00:00:00Z', event: { dataset: 'zeek.conn', kind: 'event' } } }, as);
+    expect(created.result).toBe('created');
+    const refused = async (call: Promise<unknown>) => {
+      try {
+        await call;
+        return 'allowed';
+      } catch (err) {
+        return (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+      }
+    };
+    expect(await refused(client.index({ index, id: 'probe', document: { '@timestamp': '2026-01-01T00:00:01Z' } }, as))).toBe(403);
+    expect(await refused(client.delete({ index, id: 'probe' }, as))).toBe(403);
+    expect(await refused(client.indices.delete({ index }, as))).toBe(403);
+    expect(await refused(client.search({ index }, as))).toBe(403);
+  }, 60_000);
+});
