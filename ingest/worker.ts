@@ -55,6 +55,7 @@ export class ZeekIngestWorker {
   private readonly done = new Map<number, Array<[string, number, Buffer[]]>>();
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
 
   constructor(
     private readonly source: LineSource,
@@ -67,21 +68,39 @@ export class ZeekIngestWorker {
     const interval = this.sink.limits.flushIntervalMs;
     this.flushTimer = setInterval(() => {
       if (this.pending.items.length > 0 || this.pending.acks.size > 0) {
-        if (Date.now() - this.pending.since >= interval) this.flushing = this.flushing.then(() => this.flush());
+        if (Date.now() - this.pending.since >= interval) this.scheduleFlush();
       }
     }, Math.max(50, Math.floor(interval / 4)));
     try {
       for await (const lines of this.source) {
+        this.throwIfFailed();
         for (const line of lines) this.processLine(line);
         if (this.pending.items.length >= this.sink.limits.maxDocs || this.pending.bytes >= this.sink.limits.maxBytes) {
-          await (this.flushing = this.flushing.then(() => this.flush()));
+          await this.scheduleFlush();
+          this.throwIfFailed();
         }
       }
-      await (this.flushing = this.flushing.then(() => this.flush()));
+      await this.scheduleFlush();
+      this.throwIfFailed();
       await this.sink.drain();
     } finally {
       clearInterval(this.flushTimer);
     }
+  }
+
+  /**
+   * Flushes run one after another, whether the size limit or the timer asked. A failure (the sink gave up: bad
+   * credentials, missing privileges) is kept and rethrown by the read loop, never left as an unhandled rejection.
+   */
+  private scheduleFlush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flush()).catch((err: unknown) => {
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
+    });
+    return this.flushing;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
   }
 
   /** A source-level failure (unreadable or corrupt file) becomes a dead letter with the reason. */
