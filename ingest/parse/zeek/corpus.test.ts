@@ -53,9 +53,6 @@ function expectedTsvErrors(lines: Buffer[], logPath: string): string[] {
         sawFields = true;
       } else if (text.startsWith(`#types${separator}`)) {
         types = text.split(separator).slice(1);
-      } else if (text.startsWith('#close')) {
-        fields = undefined;
-        separator = '\t';
       }
       continue;
     }

@@ -133,7 +133,9 @@ export class ZeekTsvParser {
         this.typeNames = value.split(this.separator);
         break;
       case '#close':
-        this.reset();
+        // Zeek writes #close last, but tools that sort logs (btest's diff-sort, `sort` in a pipeline) move it above
+        // the records: the block's schema stays in effect, so those records are still read by name. A new block
+        // replaces it as usual.
         return HEADER;
       default:
         // Comments (`### BTest baseline ...`) and headers this parser has no use for.
