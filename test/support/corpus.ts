@@ -26,14 +26,15 @@ export function readLog(path: string): Buffer {
 }
 
 /**
- * Lines that carry an event, counted independently of the parser: every non-blank line that is not a `#` header
- * or comment. Each must end up as a document or a dead letter.
+ * Lines that carry an event, counted independently of the parser: every non-empty line that is not a `#` header
+ * or comment (a line holding one space is a record whose only field is a space). Each must end up as a document
+ * or a dead letter.
  */
 export function dataLines(content: Buffer): number {
   let n = 0;
   for (const line of content.toString('latin1').split('\n')) {
     const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-    if (text.trim() !== '' && !text.startsWith('#')) n++;
+    if (text !== '' && !text.startsWith('#')) n++;
   }
   return n;
 }

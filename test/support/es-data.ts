@@ -8,6 +8,8 @@ export async function resetVigilData(client: Client): Promise<void> {
 }
 
 export async function refresh(client: Client): Promise<void> {
+  // A day's index created a moment ago may not have its shard started yet: counting it then fails.
+  await client.cluster.health({ index: [ZEEK_EVENTS_PATTERN, DEAD_LETTER_INDEX], wait_for_status: 'yellow', timeout: '30s' });
   await client.indices.refresh({ index: [ZEEK_EVENTS_PATTERN, DEAD_LETTER_INDEX], allow_no_indices: true, ignore_unavailable: true });
 }
 

@@ -57,6 +57,24 @@ describe('Checkpointer', () => {
     expect(JSON.parse(readFileSync(cp.file, 'utf8')).files.map((f: Checkpoint) => [f.key, f.offset])).toEqual([['dns', 50]]);
   });
 
+  it('keeps the content tail given with a commit when it lies further, within the offset, and reads it back', async () => {
+    const tail = (end: number) => ({ start: end - 256, end, sha256: String(end % 10).repeat(64) });
+    const cp = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0 });
+    cp.add({ ...entry('conn'), tail: tail(700) });
+    cp.commit('conn', 500, [], tail(500));
+    expect(cp.get('conn')?.tail).toEqual(tail(700));
+    cp.commit('conn', 900, [], tail(901));
+    expect(cp.get('conn')?.tail).toEqual(tail(700));
+    cp.commit('conn', 1000, [], tail(1000));
+    expect(cp.get('conn')?.tail).toEqual(tail(1000));
+    cp.commit('conn', 1100, []);
+    await cp.close();
+    const reopened = await Checkpointer.open(scratch.dir);
+    expect(reopened.get('conn')).toMatchObject({ offset: 1100, tail: tail(1000) });
+    writeFileSync(scratch.path(CHECKPOINT_FILE), JSON.stringify({ version: 1, files: [{ ...entry('x'), tail: { start: 9, end: 9, sha256: '0'.repeat(64) } }] }));
+    await expect(Checkpointer.open(scratch.dir)).rejects.toMatchObject({ code: 'VIGIL_CHECKPOINT', message: expect.stringMatching(/files\.0\.tail/) });
+  });
+
   it('writes by itself after the interval', async () => {
     const cp = await Checkpointer.open(scratch.dir, { flushIntervalMs: 10 });
     cp.add(entry('ssl', 7));

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { CONN_LOG, corpusBytes, type Scratch, scratchDir } from './files.fixture';
-import { fingerprint, generationKey, keyForHead, readHead } from './fingerprint';
+import { distinctKey, fingerprint, generationKey, KEY_BYTES, keyForHead, readHead, TAIL_BYTES, tailOf } from './fingerprint';
 
 describe('file identity', () => {
   let scratch: Scratch;
@@ -55,6 +55,28 @@ describe('file identity', () => {
     expect(head.gzipError).toBeDefined();
     expect(head.bytes.length).toBeLessThan(1024);
     expect(head.bytes.equals(corpusBytes(CONN_LOG).subarray(0, head.bytes.length))).toBe(true);
+  });
+
+  it('keys new content by its first KEY_BYTES bytes: logs that differ after the fingerprint get different keys', () => {
+    const content = corpusBytes(CONN_LOG);
+    expect(content.length).toBeGreaterThan(KEY_BYTES + 1);
+    const changed = Buffer.from(content);
+    changed[5000] ^= 1;
+    expect(keyForHead(changed)).not.toBe(keyForHead(content));
+    expect(fingerprint(changed, 1024)).toBe(fingerprint(content, 1024));
+    const beyond = Buffer.from(content);
+    beyond[KEY_BYTES] ^= 1;
+    expect(keyForHead(beyond)).toBe(keyForHead(content));
+    const key = keyForHead(content);
+    expect(new Set([key, distinctKey(key, 2), distinctKey(key, 3), generationKey(key, 2)]).size).toBe(4);
+    expect(distinctKey(key, 2)).toBe(distinctKey(keyForHead(Buffer.from(content)), 2));
+  });
+
+  it('takes a tail of the last TAIL_BYTES bytes, placed at their offset', () => {
+    const content = corpusBytes(CONN_LOG);
+    const tail = tailOf(content.subarray(1000, 5000), 1000);
+    expect(tail).toEqual({ start: 5000 - TAIL_BYTES, end: 5000, sha256: fingerprint(content.subarray(5000 - TAIL_BYTES, 5000), TAIL_BYTES) });
+    expect(tailOf(content.subarray(0, 10), 0)).toEqual({ start: 0, end: 10, sha256: fingerprint(content, 10) });
   });
 
   it('derives keys from content, deterministically, with a different key per generation', () => {

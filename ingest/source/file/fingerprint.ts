@@ -3,9 +3,10 @@ import { closeFd, openRead, readAt } from './fd';
 import { GunzipDecoder, hasGzipMagic } from './gzip';
 
 /**
- * A file's identity is its content, not its name: a hash of its first bytes after decompression. So `conn.log`,
- * the same file renamed to `conn.2026-11-24-10-00-00.log` and later gzipped to `...log.gz` are one file, and a new
- * `conn.log` is another.
+ * A file's identity is its content, not its name: a hash of its first bytes after decompression (the fingerprint),
+ * and of bytes further on (the tail, see ContentTail), as logs of one kind often start alike. So `conn.log`, the same
+ * file renamed to `conn.2026-11-24-10-00-00.log` and later gzipped to `...log.gz` are one file, and a new `conn.log`
+ * is another.
  */
 export interface FileHead {
   gzip: boolean;

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { SourceLine } from '../line';
@@ -109,6 +109,18 @@ describe('FileSource with files that start alike', () => {
     expect(ids(replay)).toEqual(ids(first));
   });
 
+  it('after a run stopped midway, reads on under the keys and offsets a run through gives', async () => {
+    const ids = (lines: SourceLine[]) => [...new Set(lines.map((l) => `${l.file.key}@${l.offset}`))].sort();
+    const through = await readOnce({ paths: ALIKE }, scratch.path('through'));
+    const stopped = await FileSource.open({ paths: ALIKE, stateDir: scratch.path('state'), once: true, batchMaxLines: 5 });
+    const early = [...(await stopped.readBatch())!, ...(await stopped.readBatch())!];
+    commitBatch(stopped, early);
+    await stopped.close();
+    const rest = await readOnce({ paths: ALIKE });
+    expect(rest.length).toBeGreaterThan(0);
+    expect(ids([...early, ...rest])).toEqual(ids(through));
+  });
+
   it('reads a file from its start when it only starts like a file read before, even once that one is gone', async () => {
     const logs = scratch.path('logs');
     const earlier = path.join(logs, 'x509.log');
@@ -126,6 +138,28 @@ describe('FileSource with files that start alike', () => {
     expect(again[0].file.key).not.toBe(read[0].file.key);
     expect(rebuild(again).equals(readFileSync(EVENT_CACHING))).toBe(true);
     expect(warnings).toEqual([]);
+  });
+
+  it('knows a file by what was read of it, not only by what it held when first seen', async () => {
+    const logs = scratch.path('logs');
+    mkdirSync(logs);
+    const live = path.join(logs, 'x509.log');
+    const hook = readFileSync(CACHING_HOOK);
+    // First seen before the lines where EVENT_CACHING departs from it: the same as far as was seen then.
+    const firstPart = hook.lastIndexOf(10, 1796) + 1;
+    writeFileSync(live, hook.subarray(0, firstPart));
+    const s = await FileSource.open({ paths: [logs], stateDir: scratch.path('state'), pollIntervalMs: 0, checkpointFlushIntervalMs: 0 });
+    const read = await drain(s);
+    appendFileSync(live, hook.subarray(firstPart));
+    read.push(...(await drain(s)));
+    await s.close();
+    expect(rebuild(read).equals(hook)).toBe(true);
+
+    unlinkSync(live);
+    writeFileSync(path.join(logs, 'x509.2026-11-24-10-00-00.log'), readFileSync(EVENT_CACHING));
+    const again = await readOnce({ paths: [logs] });
+    expect(again[0].file.key).not.toBe(read[0].file.key);
+    expect(rebuild(again).equals(readFileSync(EVENT_CACHING))).toBe(true);
   });
 
   it('still resumes a file read before when it comes back renamed and gzipped', async () => {

@@ -5,8 +5,8 @@ import { AckTracker } from './acks';
 import { type Checkpoint, Checkpointer } from './checkpointer';
 import { type FileSourceOptions, type FileSourceWarning, type Limits, resolveLimits } from './config';
 import { discover } from './discover';
-import { fingerprint } from './fingerprint';
-import { Identifier, type Observation, type ReadPosition } from './identify';
+import { type ContentTail, fingerprint } from './fingerprint';
+import { Identifier, type Observation, type Readings } from './identify';
 import { type LineReader, type LineReaderOptions, openLineReader } from './reader';
 
 export type { FileSourceOptions, FileSourceWarning } from './config';
@@ -46,6 +46,8 @@ interface Tracked {
   file: SourceFile;
   resumeHeader: Buffer[];
   acks: AckTracker;
+  /** The content's tail at the end of each batch handed out and not acknowledged yet, in offset order. */
+  marks: ContentTail[];
   /** Where the content was seen in the last scan, best first: the reader's own file, then plain before gzip. */
   seen: Observation[];
   reader: LineReader | undefined;
@@ -73,8 +75,9 @@ interface Tracked {
 
 /**
  * Reads log files line by line with at-least-once delivery, as Vector's file source and Filebeat do: a file is
- * known by a fingerprint of its first bytes, not by its name, so renames, rotation and later gzipping neither lose
- * nor repeat data; offsets are checkpointed only as the consumer acknowledges lines.
+ * known by a fingerprint of its first bytes and a hash of bytes further on (what was read of it), not by its name,
+ * so renames, rotation and later gzipping neither lose nor repeat data, and logs that merely start alike are each
+ * read; offsets are checkpointed only as the consumer acknowledges lines.
  *
  * The consumer pulls batches (`for await`, or `readBatch()`); nothing is read ahead of the pull beyond one chunk per
  * file. It acknowledges lines with `commit` (cumulative) or `commitRange` (any order) once they are stored.
@@ -288,6 +291,12 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     const before = batch.length;
     const bytes = await r.read(batch, { maxLines, maxBytes, flushPartial: this.partialLineDue(t, Date.now()) });
     t.acks.issue(r.offset);
+    if (bytes > 0) {
+      // Kept while the bytes are at hand: once acknowledged, it lets the checkpoint recognise this file (and no
+      // other that merely starts like it) up to there.
+      const tail = r.tail();
+      if (tail) t.marks.push(tail);
+    }
     this.counters.linesRead += batch.length - before;
     this.counters.bytesRead += bytes;
     if (r.error) {
@@ -383,7 +392,9 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
   }
 
   private committed(t: Tracked): void {
-    this.checkpointer.commit(t.key, t.acks.committed, t.acks.header ?? []);
+    let tail: ContentTail | undefined;
+    while (t.marks.length > 0 && t.marks[0].end <= t.acks.committed) tail = t.marks.shift();
+    this.checkpointer.commit(t.key, t.acks.committed, t.acks.header ?? [], tail);
     this.markDoneWhenCommitted(t);
     if (t.absent && t.acks.settled) this.tracked.delete(t.key);
   }
@@ -407,9 +418,10 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     // What each listed inode holds now: a key, or undefined for content that matches nothing yet (emptied, ...).
     const inodes = new Map<string, string | undefined>();
     const listed = new Set<string>();
-    for (const candidate of found.files) {
+    const ids = await this.identifier.identifyAll(found.files, now, this.readings());
+    for (const [i, candidate] of found.files.entries()) {
       listed.add(candidate.path);
-      const id = await this.identifier.identify(candidate, now, this.positionOf);
+      const id = ids[i];
       if (id.kind === 'error') this.reportError(id.error);
       if (id.kind === 'unknown') inodes.set(id.inode, undefined);
       if (id.kind !== 'file') continue;
@@ -427,29 +439,39 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     const present = new Set(byKey.keys());
     for (const t of this.tracked.values()) if (!t.absent) present.add(t.key);
     if (this.checkpointer.prune(present, this.limits.checkpointRetentionMs / 1000).length > 0) this.identifier.invalidate();
+    if (this.once) {
+      // Nothing changes while a once run reads: a file with nothing to read now (all of it acknowledged in an
+      // earlier run) has nothing to read in this one.
+      for (const t of this.tracked.values()) if (!t.ended && !t.absent && !this.wantsRead(t)) t.ended = true;
+    }
     this.order = [...this.tracked.values()].filter((t) => !t.ended && !t.absent);
     if (this.cursor >= this.order.length) this.cursor = 0;
     if (!this.once) await this.openUnread();
   }
 
-  /** How far the copy of `key` at (dev, ino) was read, for the truncation check. */
-  private readonly positionOf: ReadPosition = (key, dev, ino) => {
-    const t = this.tracked.get(key);
-    if (!t) return undefined;
-    const r = t.reader;
-    if (r && r.stats.ino === ino && r.stats.dev === dev) return r.diskPosition;
-    const last = t.seen[0];
-    if (last && last.ino === ino && last.dev === dev) return t.acks.issued;
-    // Another copy of the same content (a partial copy): not a truncation of the file being read.
-    return 0;
-  };
+  /** Which file this process reads each key from (or last saw it at) and how far, as the scan starts. */
+  private readings(): Readings {
+    const byInode = new Map<string, { key: string; read: number }>();
+    for (const t of this.tracked.values()) {
+      const last = t.seen[0];
+      if (last && !t.reader) byInode.set(`${last.dev}:${last.ino}`, { key: t.key, read: t.acks.issued });
+    }
+    // The descriptor read from outranks where another key was last seen.
+    for (const t of this.tracked.values()) {
+      const r = t.reader;
+      if (r) byInode.set(`${r.stats.dev}:${r.stats.ino}`, { key: t.key, read: r.diskPosition });
+    }
+    return { at: (dev, ino) => byInode.get(`${dev}:${ino}`), tracks: (key) => this.tracked.has(key) };
+  }
 
-  /** A file got shorter than what was read of it: its content from the cut on is a new generation (new key). */
+  /** A file no longer holds what was read of it (cut, or rewritten): what it holds is a new generation (new key). */
   private truncated(previous: Readonly<Checkpoint>, o: Observation): void {
     const t = this.tracked.get(previous.key);
     // Reported even when nothing was lost: the content before the cut is read again, under the new key.
     const lostBytes = t ? Math.max(0, t.size - t.acks.issued) : 0;
-    const was = t ? `was truncated to ${o.size} bytes` : `is shorter (${o.size} bytes) than its checkpoint (${previous.offset})`;
+    const was = t
+      ? `was truncated or rewritten in place (${o.size} bytes now)`
+      : `no longer holds what was read of it up to byte ${previous.offset} (truncated or rewritten)`;
     const unread = lostBytes > 0 ? `; ${lostBytes} bytes were never read` : '';
     this.counters.bytesLost += lostBytes;
     this.warn({ code: 'truncated', message: `${o.path} ${was}${unread}; reading starts again from its beginning.`, path: o.path, key: previous.key, lostBytes });
@@ -545,6 +567,7 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
       file: { path: o.path, key, nameHint: logTypeFromFileName(o.path), firstSeen: entry.firstSeen },
       resumeHeader: (entry.header ?? []).map((line) => Buffer.from(line, 'base64')),
       acks: new AckTracker(entry.offset),
+      marks: [],
       seen: [o],
       reader: undefined,
       size: o.size,

@@ -2,6 +2,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SourceFile, SourceLine } from '../line';
 import { CONN_LOG, corpusBytes, corpusDataLines, DNS_LOG_GZ, type Scratch, scratchDir } from './files.fixture';
+import { tailOf } from './fingerprint';
 import { type LineReader, openLineReader, type ReadLimits } from './reader';
 
 const FILE: SourceFile = { path: 'conn.log', key: 'k', nameHint: 'conn', firstSeen: 0 };
@@ -59,6 +60,27 @@ describe('LineReader', () => {
     const { lines: rest } = await readAll(CONN_LOG, middle.offset);
     expect(rest.map((l) => l.offset)).toEqual(all.slice(all.indexOf(middle)).map((l) => l.offset));
     expect(rest.map((l) => l.bytes.toString('latin1'))).toEqual(all.slice(all.indexOf(middle)).map((l) => l.bytes.toString('latin1')));
+  });
+
+  it.each([
+    ['plain', CONN_LOG, () => corpusBytes(CONN_LOG)],
+    ['gzip', DNS_LOG_GZ, () => gunzipSync(corpusBytes(DNS_LOG_GZ))],
+  ])('gives the tail of the %s content just before its offset after each read, across chunks', async (_kind, file, content) => {
+    const bytes = content();
+    const reader = await openLineReader(file, FILE, 0, { chunkBytes: 4096, maxLineBytes: 1024 * 1024 });
+    const lines: SourceLine[] = [];
+    let reads = 0;
+    for (;;) {
+      const before = lines.length;
+      await reader.read(lines, { ...ALL, maxLines: 7 });
+      if (lines.length === before) break;
+      reads++;
+      expect(reader.tail()).toEqual(tailOf(bytes.subarray(0, reader.offset), 0));
+    }
+    expect(reader.offset).toBe(bytes.length);
+    await reader.close();
+    // Batches of a few lines end right after chunk boundaries many times over.
+    expect(reads).toBeGreaterThan((2 * bytes.length) / 4096);
   });
 
   it('reads a gzip file (known by its magic bytes, whatever its name) with offsets in the decompressed content', async () => {

@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { SourceError } from '../../../common/errors';
 import type { SourceFile, SourceLine } from '../line';
 import { closeFd, openRead, readAt, statFd } from './fd';
-import { type ContentTail, tailOf } from './fingerprint';
+import { type ContentTail, TAIL_BYTES, tailOf } from './fingerprint';
 import { GunzipDecoder, hasGzipMagic, isCorruptGzip } from './gzip';
 
 export interface LineReaderOptions {
@@ -39,6 +39,8 @@ export abstract class LineReader {
   /** The content ends where the data ends (gzip end or failure): an unterminated last line is complete as it is. */
   protected contentEnded = false;
   private buf: Buffer = EMPTY;
+  /** The last bytes (up to TAIL_BYTES) before `buf`, copied when it was replaced: `tail()` needs them after a chunk boundary. */
+  private before: Buffer = EMPTY;
   private scan = 0;
   /** Where to look for the next newline: the bytes in front of it (after `scan`) hold none. */
   private searchFrom = 0;
@@ -74,7 +76,9 @@ export abstract class LineReader {
    * `offset` can recognise the file later; undefined when no byte before `offset` is held.
    */
   tail(): ContentTail | undefined {
-    return this.scan === 0 ? undefined : tailOf(this.buf.subarray(0, this.scan), this.base);
+    const held = this.buf.subarray(0, this.scan);
+    if (held.length >= TAIL_BYTES || this.before.length === 0) return held.length === 0 ? undefined : tailOf(held, this.base);
+    return tailOf(Buffer.concat([this.before, held]), this.base - this.before.length);
   }
 
   /** The file's first `length` bytes on disk, as the descriptor shows them now. */
@@ -134,6 +138,7 @@ export abstract class LineReader {
       }
       from = buf.length - scan;
       base += scan;
+      this.before = lastBytes(this.before, buf.subarray(0, scan));
       buf = more;
       scan = 0;
     }
@@ -149,6 +154,7 @@ export abstract class LineReader {
     this.closed = true;
     this.release();
     this.buf = EMPTY;
+    this.before = EMPTY;
     this.scan = this.searchFrom = 0;
     await closeFd(this.fd);
   }
@@ -167,6 +173,13 @@ export abstract class LineReader {
       errno: (cause as NodeJS.ErrnoException | undefined)?.code,
     });
   }
+}
+
+/** A copy of the last TAIL_BYTES bytes of `before` followed by `after`. */
+function lastBytes(before: Buffer, after: Buffer): Buffer {
+  if (after.length >= TAIL_BYTES) return Buffer.from(after.subarray(after.length - TAIL_BYTES));
+  const both = Buffer.concat([before, after]);
+  return both.length > TAIL_BYTES ? Buffer.from(both.subarray(both.length - TAIL_BYTES)) : both;
 }
 
 class PlainLineReader extends LineReader {
