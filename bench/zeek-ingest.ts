@@ -64,6 +64,11 @@ export async function benchZeekIngest(es: EsTarget, minLines: number, say: (line
 
     // The reference runs before and after the worker, and their mean is used: the cluster warms up (JIT, caches,
     // segment merges) during a run, and a single reference run on either side would favour one of the two.
+    // A first pass that is not measured: a fresh node compiles and sizes its caches during the first minute.
+    await deleteEvents(es.client);
+    const warmUp = await plainBulk(es, ndjson);
+    say(`warm-up _bulk (not measured): ${warmUp.docs} docs in ${warmUp.seconds.toFixed(2)} s`);
+
     await deleteEvents(es.client);
     const plainBefore = await plainBulk(es, ndjson);
     say(`plain _bulk of the same serialized documents: ${plainBefore.docs} docs in ${plainBefore.seconds.toFixed(2)} s = ${Math.round(plainBefore.docs / plainBefore.seconds)} docs/s`);

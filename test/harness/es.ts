@@ -61,3 +61,21 @@ export function testEsControl(): TestEsControl {
     },
   };
 }
+
+/**
+ * A client for the test Elasticsearch, opened before the tests of the calling `describe` and closed after them.
+ * Use the returned getter inside tests and hooks.
+ */
+export function useTestEsClient(): () => Client {
+  let client: Client | undefined;
+  beforeAll(() => {
+    client = testEsClient();
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+  return () => {
+    if (!client) throw new LocalElasticsearchError('the test Elasticsearch client is used outside the tests of its describe block');
+    return client;
+  };
+}

@@ -2,8 +2,7 @@ import { appendFileSync, readFileSync, renameSync, unlinkSync, writeFileSync } f
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Client } from '@elastic/elasticsearch';
-import { testEsClient } from '../harness/es';
+import { useTestEsClient } from '../harness/es';
 import { startVigil } from '../support/cli';
 import { readLog, ZEEK_CORPUS } from '../support/corpus';
 import { countEvents, resetVigilData } from '../support/es-data';
@@ -15,19 +14,12 @@ import { waitFor } from '../support/wait';
  * its metrics scraped the way Prometheus would.
  */
 describe('vigil ingest zeek following a live log directory', () => {
-  let client: Client;
-
-  beforeAll(() => {
-    client = testEsClient();
-  });
-  afterAll(async () => {
-    await client.close();
-  });
+  const es = useTestEsClient();
 
   it('picks up appended lines, rotated and gzipped files, and reports it in its metrics', async () => {
-    await resetVigilData(client);
+    await resetVigilData(es());
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const { env, work } = await ingestEnvironment(client, {
+    const { env, work } = await ingestEnvironment(es(), {
       zeek: { pollIntervalMs: 200, partialLineTimeoutMs: 500 },
       bulk: { flushIntervalMs: 200 },
       metrics: { listen: `127.0.0.1:${port}` },
@@ -44,9 +36,9 @@ describe('vigil ingest zeek following a live log directory', () => {
 
     const worker = startVigil(['ingest', 'zeek', spool], env);
     try {
-      await waitFor(async () => (await countEvents(client)) === 1000, 'the first 1000 records');
+      await waitFor(async () => (await countEvents(es())) === 1000, 'the first 1000 records');
       appendFileSync(live, part(1));
-      await waitFor(async () => (await countEvents(client)) === 2000, 'the appended records');
+      await waitFor(async () => (await countEvents(es())) === 2000, 'the appended records');
 
       // Zeek's rotation: the log is renamed with its time range, a new one starts, the old one is archived.
       const rotated = join(spool, 'dns.2018-03-24-17-00-00.log');
@@ -55,7 +47,7 @@ describe('vigil ingest zeek following a live log directory', () => {
       writeFileSync(live, header.join('\n').replace(/#open\t\S+/, '#open\t2018-03-24-18-00-00') + '\n' + part(3));
       writeFileSync(`${rotated}.gz`, gzipSync(readFileSync(rotated)));
       unlinkSync(rotated);
-      await waitFor(async () => (await countEvents(client)) === 4000, 'the records of the rotated and the new file');
+      await waitFor(async () => (await countEvents(es())) === 4000, 'the records of the rotated and the new file');
 
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const indexed = /vigil_ingest_documents_indexed_total\{log_type="dns"\} (\d+)/.exec(metrics);
@@ -68,6 +60,6 @@ describe('vigil ingest zeek following a live log directory', () => {
     const run = await worker.output;
     expect(run.code).toBe(0);
     // Nothing was read twice: the archived copy was recognised as the file already read.
-    expect(await countEvents(client)).toBe(4000);
+    expect(await countEvents(es())).toBe(4000);
   }, 300_000);
 });

@@ -1,8 +1,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Client } from '@elastic/elasticsearch';
 import type { IngestSummary } from '../../ingest/stats';
-import { testEsClient, testEsControl } from '../harness/es';
+import { testEsControl, useTestEsClient } from '../harness/es';
 import { jsonSummary, runVigil, startVigil } from '../support/cli';
 import { dataLines, readLog, ZEEK_CORPUS } from '../support/corpus';
 import { countDeadLetters, countEvents, resetVigilData } from '../support/es-data';
@@ -26,28 +25,21 @@ function copyLogs(dir: string): number {
 }
 
 describe('recovery in the middle of a run', () => {
-  let client: Client;
-
-  beforeAll(() => {
-    client = testEsClient();
-  });
-  afterAll(async () => {
-    await client.close();
-  });
+  const es = useTestEsClient();
 
   it('ends with nothing missing and nothing duplicated after the worker is killed with SIGKILL', async () => {
-    await resetVigilData(client);
+    await resetVigilData(es());
     // Small batches, one at a time: the kill lands between many acknowledged batches.
-    const { env, work } = await ingestEnvironment(client, { bulk: { maxDocs: 500, concurrency: 1 } });
+    const { env, work } = await ingestEnvironment(es(), { bulk: { maxDocs: 500, concurrency: 1 } });
     const dir = join(work, 'logs');
     const expected = copyLogs(dir);
 
     const worker = startVigil(['ingest', 'zeek', '--once', '--json', dir], env);
-    await waitFor(async () => (await countEvents(client)) > expected / 4, 'a quarter of the documents');
+    await waitFor(async () => (await countEvents(es())) > expected / 4, 'a quarter of the documents');
     worker.kill('SIGKILL');
     const killed = await worker.output;
     expect(killed.signal).toBe('SIGKILL');
-    const atKill = await countEvents(client);
+    const atKill = await countEvents(es());
     expect(atKill).toBeLessThan(expected);
 
     const rerun = await runVigil(['ingest', 'zeek', '--once', '--json', dir], env);
@@ -55,22 +47,22 @@ describe('recovery in the middle of a run', () => {
     const summary = jsonSummary<IngestSummary>(rerun);
     // The rerun starts from the last committed offsets: it reads only part of the input again.
     expect(summary.linesRead).toBeLessThan(expected);
-    expect(await countEvents(client)).toBe(expected);
-    expect(await countDeadLetters(client)).toBe(0);
+    expect(await countEvents(es())).toBe(expected);
+    expect(await countDeadLetters(es())).toBe(0);
     // A bulk request in flight at the kill may still have landed: those documents come back as duplicates.
     expect(summary.documentsIndexed).toBeLessThanOrEqual(expected - atKill);
     expect(summary.documentsIndexed + summary.duplicates).toBeGreaterThanOrEqual(expected - atKill);
   }, 300_000);
 
   it('ends with nothing missing and nothing duplicated when Elasticsearch is stopped for half a minute', async () => {
-    await resetVigilData(client);
-    const { env, work } = await ingestEnvironment(client, { bulk: { maxDocs: 500, concurrency: 2, retryInitialMs: 200, retryMaxMs: 2000 } });
+    await resetVigilData(es());
+    const { env, work } = await ingestEnvironment(es(), { bulk: { maxDocs: 500, concurrency: 2, retryInitialMs: 200, retryMaxMs: 2000 } });
     const dir = join(work, 'logs');
     const expected = copyLogs(dir);
     const control = testEsControl();
 
     const worker = startVigil(['ingest', 'zeek', '--once', '--json', dir], env);
-    await waitFor(async () => (await countEvents(client)) > expected / 5, 'a fifth of the documents');
+    await waitFor(async () => (await countEvents(es())) > expected / 5, 'a fifth of the documents');
     await control.stop();
     await new Promise((r) => setTimeout(r, 30_000));
     // The worker kept retrying and is still there.
@@ -82,7 +74,7 @@ describe('recovery in the middle of a run', () => {
     const summary = jsonSummary<IngestSummary>(run);
     expect(summary.retries).toBeGreaterThan(0);
     expect(summary.linesRead).toBe(expected + summary.headersSkipped);
-    expect(await countEvents(client)).toBe(expected);
-    expect(await countDeadLetters(client)).toBe(0);
+    expect(await countEvents(es())).toBe(expected);
+    expect(await countDeadLetters(es())).toBe(0);
   }, 400_000);
 });

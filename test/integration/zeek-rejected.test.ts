@@ -1,9 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from '@elastic/elasticsearch';
 import { DEAD_LETTER_INDEX } from '../../common/es/names';
 import type { IngestSummary } from '../../ingest/stats';
-import { testEsClient } from '../harness/es';
+import { useTestEsClient } from '../harness/es';
 import { jsonSummary, runVigil } from '../support/cli';
 import { readLog, ZEEK_CORPUS } from '../support/corpus';
 import { countEvents, refresh, resetVigilData } from '../support/es-data';
@@ -15,19 +14,12 @@ import { ingestEnvironment } from '../support/ingest-env';
  * came from, the file, the offset and Elasticsearch's reason, and the run must go on.
  */
 describe('documents Elasticsearch rejects', () => {
-  let client: Client;
-
-  beforeAll(() => {
-    client = testEsClient();
-  });
-  afterAll(async () => {
-    await client.close();
-  });
+  const es = useTestEsClient();
 
   it('go to the dead-letter index with their original line, file, offset and reason', async () => {
-    await resetVigilData(client);
-    const { env, work } = await ingestEnvironment(client);
-    await client.indices.create({
+    await resetVigilData(es());
+    const { env, work } = await ingestEnvironment(es());
+    await es().indices.create({
       index: 'vigil-zeek-2018.03.24',
       mappings: { properties: { source: { properties: { ip: { type: 'long' } } } } },
     });
@@ -44,10 +36,10 @@ describe('documents Elasticsearch rejects', () => {
     const summary = jsonSummary<IngestSummary>(run);
     expect(summary.documentsIndexed).toBe(0);
     expect(summary.deadLettered).toBe(200);
-    expect(await countEvents(client)).toBe(0);
+    expect(await countEvents(es())).toBe(0);
 
-    await refresh(client);
-    const res = await client.search<{
+    await refresh(es());
+    const res = await es().search<{
       error: { message: string };
       log: { file: { path: string }; offset: number };
       vigil: { dead_letter: { stage: string; original: string; target_index: string; http_status: number } };
