@@ -29,7 +29,7 @@ export class IngestStats {
   deadLettered = 0;
   headersSkipped = 0;
   retries = 0;
-  readonly files = new Set<string>();
+  filesRead = 0;
   private readonly byType = new Map<string, LogTypeStats>();
   private readonly started = process.hrtime.bigint();
 
@@ -48,7 +48,7 @@ export class IngestStats {
       duplicates: this.duplicates,
       deadLettered: this.deadLettered,
       headersSkipped: this.headersSkipped,
-      filesRead: this.files.size,
+      filesRead: this.filesRead,
       retries: this.retries,
       perLogType,
       seconds: Math.round(Number(process.hrtime.bigint() - this.started) / 1e6) / 1e3,

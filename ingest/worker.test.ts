@@ -8,15 +8,26 @@ import { ZeekIngestWorker, type LineSource } from './worker';
 /** The lines of a real log as a source hands them out, in batches, recording what the worker commits. */
 class ArraySource implements LineSource {
   readonly commits: Array<[string, number]> = [];
-  constructor(private readonly batches: SourceLine[][]) {}
+  readonly committedHeaders = new Map<string, Buffer[]>();
+  constructor(
+    private readonly batches: SourceLine[][],
+    private readonly pauseMs = 0,
+  ) {}
   async *[Symbol.asyncIterator](): AsyncGenerator<SourceLine[]> {
-    for (const batch of this.batches) yield batch;
+    for (const batch of this.batches) {
+      yield batch;
+      if (this.pauseMs) await new Promise((r) => setTimeout(r, this.pauseMs));
+    }
   }
   resumeHeader(): Buffer[] {
     return [];
   }
-  commit(fileKey: string, endOffset: number): void {
+  committedHeader(file: SourceFile): Buffer[] {
+    return this.committedHeaders.get(file.key) ?? [];
+  }
+  commit(fileKey: string, endOffset: number, headerLines: Buffer[]): void {
     this.commits.push([fileKey, endOffset]);
+    this.committedHeaders.set(fileKey, headerLines);
   }
 }
 
@@ -66,6 +77,19 @@ describe('ZeekIngestWorker', () => {
     const data = lines.filter((l) => l.bytes.length > 0 && l.bytes[0] !== 0x23).length;
     expect(worker.stats.documentsIndexed).toBe(data);
     expect(worker.stats.linesRead).toBe(lines.length);
+  });
+
+  it('sets idle parsers aside and restores their header state from the checkpoint when their file grows again', async () => {
+    const lines = linesOf(DNS, 'dnskey').slice(0, 600);
+    // Pauses between batches longer than the idle limit: every batch finds its parser set aside.
+    const source = new ArraySource(batches(lines, 100), 120);
+    const sink = new BulkSink(slowBulk(), { maxDocs: 50, maxBytes: 1e7, concurrency: 2, flushIntervalMs: 20 }, { initialMs: 1, maxMs: 1 }, silentLogger);
+    const worker = new ZeekIngestWorker(source, sink, { rollover: 'daily', isLocal: () => false, log: silentLogger, maxParsers: 0, parserIdleMs: 30 });
+    await worker.run();
+    const data = lines.filter((l) => l.bytes.length > 0 && l.bytes[0] !== 0x23).length;
+    expect(worker.stats.deadLettered).toBe(0);
+    expect(worker.stats.documentsIndexed).toBe(data);
+    expect(worker.stats.filesRead).toBe(1);
   });
 
   it('stops with the sink error and commits nothing it did not deliver', async () => {

@@ -22,6 +22,8 @@ import type { IngestMetrics } from './metrics';
 export interface LineSource extends AsyncIterable<SourceLine[]> {
   /** Header lines stored with the file's checkpoint, to restore the parser when resuming mid-file. */
   resumeHeader(file: SourceFile): Buffer[];
+  /** Header lines of the file's checkpoint as committed now, to restore a parser set aside while the file was idle. */
+  committedHeader(file: SourceFile): Buffer[];
   commit(fileKey: string, endOffset: number, headerLines: Buffer[]): void;
 }
 
@@ -36,6 +38,10 @@ export interface WorkerOptions {
   sensor?: string;
   log: Logger;
   metrics?: IngestMetrics;
+  /** Parsers kept in memory before idle ones are set aside (default 256). */
+  maxParsers?: number;
+  /** How long a file must have been idle for its parser to be set aside (default 10 minutes). */
+  parserIdleMs?: number;
 }
 
 interface Pending {
@@ -48,7 +54,10 @@ interface Pending {
 
 export class ZeekIngestWorker {
   readonly stats = new IngestStats();
-  private readonly parsers = new Map<string, Parser>();
+  private readonly parsers = new Map<string, { parser: Parser; used: number }>();
+  /** Files whose parser was set aside while idle (with when): their header state comes back from the checkpoint. */
+  private readonly setAside = new Map<string, number>();
+  private clock = Date.now();
   private pending: Pending = emptyPending();
   private nextSeq = 0;
   private nextCommit = 0;
@@ -67,6 +76,8 @@ export class ZeekIngestWorker {
   async run(): Promise<void> {
     const interval = this.sink.limits.flushIntervalMs;
     this.flushTimer = setInterval(() => {
+      this.clock = Date.now();
+      this.setAsideIdleParsers();
       if (this.pending.items.length > 0 || this.pending.acks.size > 0) {
         if (Date.now() - this.pending.since >= interval) this.scheduleFlush();
       }
@@ -119,13 +130,17 @@ export class ZeekIngestWorker {
     const stats = this.stats;
     stats.linesRead++;
     const file = line.file;
-    let parser = this.parsers.get(file.key);
-    if (!parser) {
-      parser = new ZeekLogParser(file.nameHint);
-      for (const header of this.source.resumeHeader(file)) parser.parseLine(header);
-      this.parsers.set(file.key, parser);
-      stats.files.add(file.key);
+    let entry = this.parsers.get(file.key);
+    if (!entry) {
+      const parser = new ZeekLogParser(file.nameHint);
+      const returning = this.setAside.delete(file.key);
+      const header = returning ? this.source.committedHeader(file) : this.source.resumeHeader(file);
+      for (const line of header) parser.parseLine(line);
+      this.parsers.set(file.key, (entry = { parser, used: this.clock }));
+      if (!returning) stats.filesRead++;
     }
+    entry.used = this.clock;
+    const parser = entry.parser;
     const outcome = parser.parseLine(line.bytes);
     if (outcome.kind === 'header') {
       stats.headersSkipped++;
@@ -165,6 +180,24 @@ export class ZeekIngestWorker {
     const ack = this.pending.acks.get(file.key);
     if (ack) ack.end = line.end;
     else this.pending.acks.set(file.key, { end: line.end, parser });
+  }
+
+  /**
+   * A worker that follows a sensor for months sees a new file at every rotation: parsers of files idle for ten
+   * minutes are set aside so that memory stays bounded. Idle means everything read was committed long ago, so the
+   * checkpoint holds the header state the parser had.
+   */
+  private setAsideIdleParsers(): void {
+    const { maxParsers = MAX_PARSERS, parserIdleMs = PARSER_IDLE_MS } = this.options;
+    if (this.parsers.size > maxParsers) {
+      for (const [key, { used }] of this.parsers) {
+        if (this.clock - used < parserIdleMs) continue;
+        this.parsers.delete(key);
+        this.setAside.set(key, this.clock);
+      }
+    }
+    // A file idle for a week has been rotated away; the source forgets its checkpoint then too.
+    for (const [key, since] of this.setAside) if (this.clock - since > SET_ASIDE_RETENTION_MS) this.setAside.delete(key);
   }
 
   private push(item: BatchItem): void {
@@ -230,6 +263,11 @@ export class ZeekIngestWorker {
     return this.ingestedCache.iso;
   }
 }
+
+/** Parsers kept whatever their age; beyond this many, idle ones are set aside. */
+const MAX_PARSERS = 256;
+const PARSER_IDLE_MS = 10 * 60 * 1000;
+const SET_ASIDE_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 function emptyPending(): Pending {
   return { items: [], bytes: 0, acks: new Map(), since: Date.now() };

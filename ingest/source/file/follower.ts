@@ -164,6 +164,11 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     return this.tracked.get(file.key)?.resumeHeader ?? [];
   }
 
+  /** Header lines stored with the file's checkpoint now: the block in effect at its committed offset. */
+  committedHeader(file: SourceFile): Buffer[] {
+    return (this.checkpointer.get(file.key)?.header ?? []).map((line) => Buffer.from(line, 'base64'));
+  }
+
   progress(): FileSourceProgress {
     const p: FileSourceProgress = { bytesRead: 0, bytesTotal: 0, files: 0, filesDone: 0 };
     for (const t of this.tracked.values()) {
