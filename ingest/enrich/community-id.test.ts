@@ -73,6 +73,22 @@ describe('communityId', () => {
     expect(communityId(proto, saddr, daddr, sport, dport)).toBe(id);
   });
 
+  it('gives each flow its own ID when it repeats the last call or follows a flow that differs in one value only', () => {
+    // The vectors hold flows that differ only in the protocol (TCP, UDP, SCTP over the same endpoints) or in
+    // one port (ICMP type 20 with code 0 and 1): an ID remembered for the previous call must not leak to them.
+    const all = [...specBaseline, ...pycommunityid, ...zeekPlugin];
+    const ids: (string | undefined)[] = [];
+    for (const [proto, saddr, daddr, sport, dport] of [...all, ...[...all].reverse()]) {
+      ids.push(communityId(proto, saddr, daddr, sport, dport), communityId(proto, saddr, daddr, sport, dport));
+    }
+    const expected = [...all, ...[...all].reverse()].flatMap((vector) => [vector[5], vector[5]]);
+    expect(ids).toEqual(expected);
+    // Undefined ports (a protocol without them) and invalid input are answered alike when repeated.
+    expect(communityId(IANA_UDP, '1.2.3.4', '5.6.7.8', 53, undefined)).toBeUndefined();
+    expect(communityId(IANA_UDP, '1.2.3.4', '5.6.7.8', 53, undefined)).toBeUndefined();
+    expect(communityId(IANA_UDP, '1.2.3.4', '5.6.7.8', 1122, 3344)).toBe('1:0Mu9InQx6z4ZiCZM/7HXi2WMhOg=');
+  });
+
   it('gives nothing for addresses it cannot hash', () => {
     expect(communityId(IANA_TCP, 'not-an-ip', '1.2.3.4', 1, 2)).toBeUndefined();
     expect(communityId(IANA_TCP, '1.2.3.4', '::1', 1, 2)).toBeUndefined();

@@ -21,6 +21,35 @@ export interface ValueMarkers {
 
 type ScalarConverter = (text: string) => Converted;
 
+/** 10^0 to 10^22, all exact doubles. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * The value of a decimal number (`digits` or `digits.digits`, no sign, at least one digit on each side of the
+ * point) read from its characters, or NaN when the text is not in that form or the value is not exact.
+ *
+ * Why not just `+text`: converting a string to a number goes through V8's general parser, and Zeek's counts,
+ * ports and times are most of a log's columns. The result is the same number: the digits without the point form
+ * an integer N that is exact as long as N <= 2^53 - 1, 10^k is exact for k <= 22, and IEEE division is correctly
+ * rounded, so N / 10^k is the double nearest the decimal, which is what `+text` gives (Clinger's fast path).
+ */
+function plainDecimal(text: string): number {
+  const length = text.length;
+  let n = 0;
+  let point = -1;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) n = n * 10 + (c - 0x30);
+    else if (c === 0x2e && point < 0 && i > 0 && i < length - 1) point = i;
+    else return Number.NaN;
+  }
+  // Every partial value is below the final one, so all of them were exact when the final one is.
+  if (length === 0 || n > Number.MAX_SAFE_INTEGER) return Number.NaN;
+  if (point < 0) return n;
+  const decimals = length - point - 1;
+  return decimals < POWERS_OF_TEN.length ? n / POWERS_OF_TEN[decimals] : Number.NaN;
+}
+
 function isDigits(text: string, from: number): boolean {
   if (from >= text.length) return false;
   for (let i = from; i < text.length; i++) {
@@ -32,23 +61,46 @@ function isDigits(text: string, from: number): boolean {
 
 /** Integers beyond 2^53 keep their exact decimal text rather than a rounded number. */
 function integerValue(text: string): ZeekValue {
-  if (text.length < 16) return +text;
   const n = +text;
   return Number.isSafeInteger(n) ? n : text;
 }
 
+/**
+ * The digits of text[from..] as a number, read while checking them (fewer than 16 digits are always exact, and
+ * give what `+text` gives), or INVALID when there are none or something else is there.
+ */
+function shortIntegerValue(text: string, from: number): Converted {
+  const length = text.length;
+  if (from >= length) return INVALID;
+  let n = 0;
+  for (let i = from; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return INVALID;
+    n = n * 10 + (c - 0x30);
+  }
+  return n;
+}
+
 function toCount(text: string): Converted {
+  if (text.length < 16) return shortIntegerValue(text, 0);
   return isDigits(text, 0) ? integerValue(text) : INVALID;
 }
 
 function toInt(text: string): Converted {
-  return isDigits(text, text.charCodeAt(0) === 0x2d ? 1 : 0) ? integerValue(text) : INVALID;
+  const negative = text.charCodeAt(0) === 0x2d;
+  if (text.length < 16) {
+    const n = shortIntegerValue(text, negative ? 1 : 0);
+    return negative && typeof n === 'number' ? -n : n;
+  }
+  return isDigits(text, negative ? 1 : 0) ? integerValue(text) : INVALID;
 }
 
 /** Zeek writes infinite and NaN doubles as `inf`, `-inf`, `nan`; its JSON writer makes them null: absent. */
 const NON_FINITE = new Set(['inf', '-inf', 'nan', '-nan']);
 
 function toDouble(text: string): Converted {
+  const plain = plainDecimal(text);
+  if (plain === plain) return plain;
   if (text.length === 0) return INVALID;
   const n = +text;
   if (Number.isFinite(n)) return n;
@@ -60,6 +112,8 @@ function toDouble(text: string): Converted {
  * than failing the record: the normalizer has a fallback time for it.
  */
 function toTime(text: string): Converted {
+  const plain = plainDecimal(text);
+  if (plain === plain) return plain;
   if (text.length === 0) return undefined;
   const n = +text;
   return Number.isFinite(n) ? n : undefined;
@@ -71,7 +125,13 @@ function toBool(text: string): Converted {
   return INVALID;
 }
 
-function scalarConverter(type: string): ScalarConverter {
+/** Text of a line without any backslash: there is no escape to decode. */
+function asText(text: string): string {
+  return text;
+}
+
+/** @param plain the text is known to hold no backslash (see `columnConverter`). */
+function scalarConverter(type: string, plain: boolean): ScalarConverter {
   switch (type) {
     case 'time':
       return toTime;
@@ -88,7 +148,7 @@ function scalarConverter(type: string): ScalarConverter {
       return toBool;
     default:
       // addr, subnet, enum, string, pattern and any type this parser does not know are text.
-      return unescapeValue;
+      return plain ? asText : unescapeValue;
   }
 }
 
@@ -104,18 +164,22 @@ function elementType(type: string): string | undefined {
 /**
  * The converter of one column. Unset and empty markers are compared with the text before it is
  * unescaped: Zeek writes a value that happens to equal a marker escaped (`\x2d` for a literal `-`).
+ *
+ * @param plain the converter is only given text without a backslash, so it skips looking for escapes. Most
+ *   lines hold none: the parser looks once per line and picks the plain converters when it finds none, rather
+ *   than having every text column of the line searched on its own.
  */
-export function columnConverter(type: string, markers: ValueMarkers): ColumnConverter {
+export function columnConverter(type: string, markers: ValueMarkers, plain = false): ColumnConverter {
   const element = elementType(type);
-  return element === undefined ? scalarColumn(type, markers) : containerColumn(element, markers);
+  return element === undefined ? scalarColumn(type, markers, plain) : containerColumn(element, markers, plain);
 }
 
 /**
  * One function literal per type, rather than one that calls `scalarConverter(type)`, so that each
  * call site sees a single converter and V8 can inline it.
  */
-function scalarColumn(type: string, { emptyField, unsetField }: ValueMarkers): ColumnConverter {
-  const scalar = scalarConverter(type);
+function scalarColumn(type: string, { emptyField, unsetField }: ValueMarkers, plain: boolean): ColumnConverter {
+  const scalar = scalarConverter(type, plain);
   switch (scalar) {
     case toTime:
       return (text) => (text === unsetField ? undefined : toTime(text));
@@ -127,13 +191,19 @@ function scalarColumn(type: string, { emptyField, unsetField }: ValueMarkers): C
       return (text) => (text === unsetField ? undefined : toInt(text));
     case toBool:
       return (text) => (text === unsetField ? undefined : toBool(text));
+    case asText:
+      return (text) => (text === unsetField ? undefined : text === emptyField ? '' : text);
     default:
       return (text) => (text === unsetField ? undefined : text === emptyField ? '' : unescapeValue(text));
   }
 }
 
-function containerColumn(element: string, { setSeparator, emptyField, unsetField }: ValueMarkers): ColumnConverter {
-  const convertElement = scalarConverter(element);
+function containerColumn(
+  element: string,
+  { setSeparator, emptyField, unsetField }: ValueMarkers,
+  plain: boolean,
+): ColumnConverter {
+  const convertElement = scalarConverter(element, plain);
   return (text) => {
     if (text === unsetField) return undefined;
     if (text === emptyField) return [];

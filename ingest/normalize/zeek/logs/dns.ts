@@ -1,7 +1,7 @@
 /** `dns`: one record per query and its answer, mapped to ECS `dns.*`. */
 import type { EcsDocument } from '../context';
 import { values, type LogMapper } from '../mapper';
-import { relateHost, relateIp } from '../related';
+import { relateHost, relateValidIp } from '../related';
 import { isIp, num, str, type ZeekFields } from '../values';
 import { NETWORK, PROTOCOL } from './categories';
 
@@ -53,7 +53,7 @@ function mapDns(f: ZeekFields, doc: EcsDocument): void {
       out.push(typeof ttl === 'number' ? { data, ttl: Math.round(ttl) } : { data });
       if (isIp(data)) {
         (resolved ??= []).push(data);
-        relateIp(doc, data);
+        relateValidIp(doc, data);
       }
     }
     dns.answers = out;
