@@ -55,7 +55,7 @@ function slowBulk(): BulkTransport {
   return {
     async request(params) {
       await new Promise((r) => setTimeout(r, Math.random() * 20));
-      const n = (params.bulkBody!.match(/\n/g) ?? []).length / 2;
+      const n = (params.bulkBody!.toString().match(/\n/g) ?? []).length / 2;
       return { errors: false, items: Array.from({ length: n }, () => ({ create: { status: 201 } })) };
     },
   };

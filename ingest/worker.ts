@@ -7,7 +7,8 @@ import { ZeekLogParser } from './parse/zeek/detect';
 import { normalizeZeek } from './normalize/zeek';
 import type { NormalizeContext } from './normalize/zeek/context';
 import { deadLetterDocument } from './sink/elasticsearch/dead-letter';
-import type { BatchItem, BatchOutcome, BulkSink } from './sink/elasticsearch/bulk';
+import type { BatchOutcome, BulkSink } from './sink/elasticsearch/bulk';
+import { BatchBody, type BatchItem } from './sink/elasticsearch/batch';
 import { IngestStats } from './stats';
 import type { IngestMetrics } from './metrics';
 
@@ -45,8 +46,7 @@ export interface WorkerOptions {
 }
 
 interface Pending {
-  items: BatchItem[];
-  bytes: number;
+  batch: BatchBody;
   /** fileKey -> committed position after this batch. */
   acks: Map<string, { end: number; parser: Parser }>;
   since: number;
@@ -58,7 +58,7 @@ export class ZeekIngestWorker {
   /** Files whose parser was set aside while idle (with when): their header state comes back from the checkpoint. */
   private readonly setAside = new Map<string, number>();
   private clock = Date.now();
-  private pending: Pending = emptyPending();
+  private pending: Pending;
   private nextSeq = 0;
   private nextCommit = 0;
   private readonly done = new Map<number, Array<[string, number, Buffer[]]>>();
@@ -70,7 +70,9 @@ export class ZeekIngestWorker {
     private readonly source: LineSource,
     private readonly sink: BulkSink,
     private readonly options: WorkerOptions,
-  ) {}
+  ) {
+    this.pending = this.emptyPending();
+  }
 
   /** Runs until the source ends (or forever when it follows), then drains the sink. */
   async run(): Promise<void> {
@@ -78,7 +80,7 @@ export class ZeekIngestWorker {
     this.flushTimer = setInterval(() => {
       this.clock = Date.now();
       this.setAsideIdleParsers();
-      if (this.pending.items.length > 0 || this.pending.acks.size > 0) {
+      if (this.pending.batch.items.length > 0 || this.pending.acks.size > 0) {
         if (Date.now() - this.pending.since >= interval) this.scheduleFlush();
       }
     }, Math.max(50, Math.floor(interval / 4)));
@@ -86,7 +88,7 @@ export class ZeekIngestWorker {
       for await (const lines of this.source) {
         this.throwIfFailed();
         for (const line of lines) this.processLine(line);
-        if (this.pending.items.length >= this.sink.limits.maxDocs || this.pending.bytes >= this.sink.limits.maxBytes) {
+        if (this.pending.batch.items.length >= this.sink.limits.maxDocs || this.pending.batch.bytes >= this.sink.limits.maxBytes) {
           await this.scheduleFlush();
           this.throwIfFailed();
         }
@@ -122,7 +124,7 @@ export class ZeekIngestWorker {
       new Date().toISOString(),
     );
     const id = `source-${file?.key ?? 'nofile'}-${offset ?? (err.meta.offset as number | undefined) ?? 0}`;
-    this.push({ ndjson: action(DEAD_LETTER_INDEX, id) + JSON.stringify(doc) + '\n', index: DEAD_LETTER_INDEX, logType, deadLetter: { logType, path: file?.path } });
+    this.push(DEAD_LETTER_INDEX, id, JSON.stringify(doc), logType, { logType, path: file?.path });
     this.options.log.error({ err: err.message, path: err.meta.path ?? file?.path }, 'A log file could not be read completely; the reason is in the dead-letter index.');
   }
 
@@ -157,12 +159,7 @@ export class ZeekIngestWorker {
       doc.log = { ...(doc.log as object | undefined), file: { path: file.path }, offset: line.offset };
       const index = zeekEventsIndex(doc['@timestamp'], this.options.rollover);
       stats.logType(record.path).lines++;
-      this.push({
-        ndjson: action(index, documentId(file.key, line.offset)) + JSON.stringify(doc) + '\n',
-        index,
-        logType: record.path,
-        deadLetter: { logType: record.path, line, sensor: this.options.sensor },
-      });
+      this.push(index, documentId(file.key, line.offset), JSON.stringify(doc), record.path, { logType: record.path, line, sensor: this.options.sensor });
     } else {
       const logType = file.nameHint;
       stats.logType(logType).lines++;
@@ -170,12 +167,7 @@ export class ZeekIngestWorker {
         { stage: 'parse', reason: outcome.reason, code: 'VIGIL_PARSE', logType, line, sensor: this.options.sensor },
         this.ingestedNow(),
       );
-      this.push({
-        ndjson: action(DEAD_LETTER_INDEX, `parse-${documentId(file.key, line.offset)}`) + JSON.stringify(doc) + '\n',
-        index: DEAD_LETTER_INDEX,
-        logType,
-        deadLetter: { logType, line, sensor: this.options.sensor },
-      });
+      this.push(DEAD_LETTER_INDEX, `parse-${documentId(file.key, line.offset)}`, JSON.stringify(doc), logType, { logType, line, sensor: this.options.sensor });
     }
     const ack = this.pending.acks.get(file.key);
     if (ack) ack.end = line.end;
@@ -200,25 +192,29 @@ export class ZeekIngestWorker {
     for (const [key, since] of this.setAside) if (this.clock - since > SET_ASIDE_RETENTION_MS) this.setAside.delete(key);
   }
 
-  private push(item: BatchItem): void {
-    if (this.pending.items.length === 0) this.pending.since = Date.now();
-    this.pending.items.push(item);
-    this.pending.bytes += item.ndjson.length;
+  private push(index: string, id: string, documentJson: string, logType: string, deadLetter: BatchItem['deadLetter']): void {
+    if (this.pending.batch.items.length === 0) this.pending.since = Date.now();
+    this.pending.batch.add(index, id, documentJson, logType, deadLetter);
+  }
+
+  private emptyPending(): Pending {
+    // A megabyte to start with: a trickle of lines while following does not claim a full batch each second.
+    return { batch: new BatchBody(Math.min(this.sink.limits.maxBytes + 64 * 1024, 1024 * 1024)), acks: new Map(), since: Date.now() };
   }
 
   private async flush(): Promise<void> {
-    const batch = this.pending;
-    if (batch.items.length === 0 && batch.acks.size === 0) return;
-    this.pending = emptyPending();
+    const { batch, acks: positions } = this.pending;
+    if (batch.items.length === 0 && positions.size === 0) return;
+    this.pending = this.emptyPending();
     const seq = this.nextSeq++;
     // Header state is captured now: the parser moves on while the batch is in flight.
     const acks: Array<[string, number, Buffer[]]> = [];
-    for (const [key, { end, parser }] of batch.acks) acks.push([key, end, parser.headerLines()]);
+    for (const [key, { end, parser }] of positions) acks.push([key, end, parser.headerLines()]);
     if (batch.items.length === 0) {
       this.settle(seq, acks);
       return;
     }
-    await this.sink.submit(batch.items, (outcome) => {
+    await this.sink.submit(batch, (outcome) => {
       this.record(outcome);
       this.settle(seq, acks);
     });
@@ -268,14 +264,6 @@ export class ZeekIngestWorker {
 const MAX_PARSERS = 256;
 const PARSER_IDLE_MS = 10 * 60 * 1000;
 const SET_ASIDE_RETENTION_MS = 7 * 24 * 3600 * 1000;
-
-function emptyPending(): Pending {
-  return { items: [], bytes: 0, acks: new Map(), since: Date.now() };
-}
-
-function action(index: string, id: string): string {
-  return `{"create":{"_index":"${index}","_id":"${id}"}}\n`;
-}
 
 /** Deterministic id from the file identity and the line's byte offset in the decompressed content. */
 export function documentId(fileKey: string, offset: number): string {

@@ -1,6 +1,7 @@
 import { silentLogger } from '../../../common/log';
 import { DEAD_LETTER_INDEX } from '../../../common/es/names';
-import { BulkSink, BulkFatalError, type BatchItem, type BatchOutcome, type BulkTransport } from './bulk';
+import { BatchBody } from './batch';
+import { BulkSink, BulkFatalError, type BatchOutcome, type BulkTransport } from './bulk';
 
 /** A small fake of `_bulk` for unit tests; the real Elasticsearch is exercised by the integration tests. */
 class FakeBulk implements BulkTransport {
@@ -8,13 +9,13 @@ class FakeBulk implements BulkTransport {
   inFlight = 0;
   maxInFlight = 0;
   constructor(private readonly answer: (body: string, n: number) => unknown) {}
-  async request(params: { bulkBody?: string }): Promise<unknown> {
+  async request(params: { bulkBody?: string | Buffer }): Promise<unknown> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       await new Promise((r) => setTimeout(r, 5));
-      this.requests.push(params.bulkBody!);
-      const result = this.answer(params.bulkBody!, this.requests.length);
+      this.requests.push(params.bulkBody!.toString());
+      const result = this.answer(params.bulkBody!.toString(), this.requests.length);
       if (result instanceof Error) throw result;
       return result;
     } finally {
@@ -23,13 +24,11 @@ class FakeBulk implements BulkTransport {
   }
 }
 
-function item(i: number, index = 'vigil-zeek-2018.03.24'): BatchItem {
-  return {
-    ndjson: `{"create":{"_index":"${index}","_id":"k.${i}"}}\n{"n":${i}}\n`,
-    index,
-    logType: 'dns',
-    deadLetter: { logType: 'dns' },
-  };
+/** A batch of real-looking documents with ids `k.<n>`. */
+function batchOf(ns: number[], index = 'vigil-zeek-2018.03.24'): BatchBody {
+  const body = new BatchBody(64);
+  for (const n of ns) body.add(index, `k.${n}`, `{"n":${n}}`, 'dns', { logType: 'dns' });
+  return body;
 }
 
 const limits = { maxDocs: 10, maxBytes: 1e6, concurrency: 2, flushIntervalMs: 100 };
@@ -44,7 +43,7 @@ describe('BulkSink', () => {
     const fake = new FakeBulk((body) => ({ errors: false, items: ids(body).map(() => ({ create: { status: 201 } })) }));
     const sink = new BulkSink(fake, limits, { initialMs: 1, maxMs: 1 }, silentLogger, {}, noWait);
     const outcomes: BatchOutcome[] = [];
-    for (let b = 0; b < 8; b++) await sink.submit([item(b)], (o) => outcomes.push(o));
+    for (let b = 0; b < 8; b++) await sink.submit(batchOf([b]), (o) => outcomes.push(o));
     await sink.drain();
     expect(fake.maxInFlight).toBeLessThanOrEqual(2);
     expect(outcomes.reduce((n, o) => n + o.created, 0)).toBe(8);
@@ -52,11 +51,11 @@ describe('BulkSink', () => {
 
   it('retries a whole request after a connection error, then settles the batch once', async () => {
     const fake = new FakeBulk((body, n) =>
-      n <= 2 ? Object.assign(new Error('connect ECONNREFUSED'), { meta: {} }) : { errors: false, items: ids(body).map(() => ({ create: { status: 201 } })) },
+      n <= 2 ? Object.assign(new Error('connect ECONNREFUSED'), { name: 'ConnectionError', meta: {} }) : { errors: false, items: ids(body).map(() => ({ create: { status: 201 } })) },
     );
     const sink = new BulkSink(fake, limits, { initialMs: 1, maxMs: 1 }, silentLogger, {}, noWait);
     const done = jest.fn();
-    await sink.submit([item(1), item(2)], done);
+    await sink.submit(batchOf([1, 2]), done);
     await sink.drain();
     expect(done).toHaveBeenCalledTimes(1);
     expect(done.mock.calls[0][0]).toMatchObject({ created: 2, retries: 2 });
@@ -80,7 +79,7 @@ describe('BulkSink', () => {
     });
     const sink = new BulkSink(fake, limits, { initialMs: 1, maxMs: 1 }, silentLogger, {}, noWait);
     const done = jest.fn();
-    await sink.submit([item(1), item(2), item(3), item(4)], done);
+    await sink.submit(batchOf([1, 2, 3, 4]), done);
     await sink.drain();
     expect(done.mock.calls[0][0]).toMatchObject({ created: 2, duplicates: 1, deadLettered: 1 });
     const deadLetterBody = fake.requests.find((b) => b.includes(DEAD_LETTER_INDEX))!;
@@ -94,7 +93,7 @@ describe('BulkSink', () => {
     const fake = new FakeBulk(() => Object.assign(new Error('security_exception'), { meta: { statusCode: 401 } }));
     const sink = new BulkSink(fake, limits, { initialMs: 1, maxMs: 1 }, silentLogger, {}, noWait);
     const done = jest.fn();
-    await sink.submit([item(1)], done);
+    await sink.submit(batchOf([1]), done);
     await expect(sink.drain()).rejects.toThrow(BulkFatalError);
     expect(done).not.toHaveBeenCalled();
   });

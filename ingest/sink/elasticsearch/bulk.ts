@@ -2,7 +2,11 @@ import type { Logger } from 'pino';
 import { VigilError } from '../../../common/errors';
 import { DEAD_LETTER_INDEX } from '../../../common/es/names';
 import { backoffDelay, decideItem, decideRequest, type BackoffPolicy, type BulkItemResult } from './retry';
-import { deadLetterDocument, type DeadLetterInput } from './dead-letter';
+import { deadLetterDocument } from './dead-letter';
+import { BatchBody, type BatchItem } from './batch';
+
+export type { BatchItem } from './batch';
+export { BatchBody } from './batch';
 
 /**
  * The Elasticsearch sink: batches pre-serialized `create` actions into `_bulk` requests within visible limits,
@@ -15,7 +19,7 @@ import { deadLetterDocument, type DeadLetterInput } from './dead-letter';
 /** What the sink needs from an HTTP transport: one raw request. Satisfied by `client.transport` of @elastic/elasticsearch. */
 export interface BulkTransport {
   request(
-    params: { method: string; path: string; bulkBody?: string; querystring?: Record<string, string> },
+    params: { method: string; path: string; bulkBody?: string | Buffer; querystring?: Record<string, string> },
     options?: { meta?: boolean; requestTimeout?: number; maxRetries?: number },
   ): Promise<unknown>;
 }
@@ -27,14 +31,6 @@ export interface BulkLimits {
   flushIntervalMs: number;
 }
 
-/** One document in a batch: its action+source NDJSON lines and what to say if it is rejected. */
-export interface BatchItem {
-  /** `{"create":{...}}\n{...}\n` */
-  ndjson: string;
-  index: string;
-  logType: string;
-  deadLetter: Omit<DeadLetterInput, 'stage' | 'reason' | 'code' | 'httpStatus' | 'targetIndex'>;
-}
 
 export interface BatchOutcome {
   created: number;
@@ -75,15 +71,15 @@ export class BulkSink {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
-  /** Starts sending `items`; resolves once the request is under way (waits while `concurrency` requests are in flight). */
-  async submit(items: BatchItem[], onDone: (outcome: BatchOutcome) => void): Promise<void> {
+  /** Starts sending the batch; resolves once the request is under way (waits while `concurrency` requests are in flight). */
+  async submit(batch: BatchBody, onDone: (outcome: BatchOutcome) => void): Promise<void> {
     this.throwIfFailed();
     while (this.inFlight >= this.limits.concurrency) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
       this.throwIfFailed();
     }
     this.inFlight++;
-    const task = this.send(items)
+    const task = this.send(batch.view(), batch.items)
       .then((outcome) => {
         this.events.onBatchDone?.(outcome);
         onDone(outcome);
@@ -109,13 +105,14 @@ export class BulkSink {
     if (this.fatal) throw this.fatal;
   }
 
-  private async send(items: BatchItem[]): Promise<BatchOutcome> {
+  private async send(firstBody: Buffer, items: BatchItem[]): Promise<BatchOutcome> {
     const started = process.hrtime.bigint();
     const outcome: BatchOutcome = { created: 0, duplicates: 0, deadLettered: 0, byLogType: new Map(), latencySeconds: 0, retries: 0 };
     let pending = items;
+    let body = firstBody;
     let attempt = 0;
     while (pending.length > 0) {
-      const response = await this.request(pending.map((i) => i.ndjson).join(''), outcome);
+      const response = await this.request(body, outcome);
       const retry: BatchItem[] = [];
       const rejected: Array<{ item: BatchItem; reason: string; status: number }> = [];
       let lastReason = '';
@@ -139,7 +136,8 @@ export class BulkSink {
         }
       }
       if (rejected.length > 0) await this.deadLetter(rejected, outcome);
-      pending = retry;
+      if (retry.length > 0) ({ body, items: pending } = BatchBody.subset(body, retry));
+      else pending = retry;
       if (pending.length > 0) {
         const delay = backoffDelay(attempt++, this.backoff);
         outcome.retries++;
@@ -153,7 +151,7 @@ export class BulkSink {
   }
 
   /** Sends one `_bulk` body, retrying the whole request on transient failure until it gets an answer. */
-  private async request(body: string, outcome: BatchOutcome): Promise<{ errors: boolean; items: Array<Record<string, BulkItemResult>> }> {
+  private async request(body: string | Buffer, outcome: BatchOutcome): Promise<{ errors: boolean; items: Array<Record<string, BulkItemResult>> }> {
     for (let attempt = 0; ; attempt++) {
       try {
         const response = (await this.transport.request(
@@ -163,7 +161,7 @@ export class BulkSink {
         return { errors: response.errors, items: response.items ?? [] };
       } catch (err) {
         const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
-        const decision = decideRequest(status, (err as Error).message);
+        const decision = decideRequest(status, (err as Error).message, (err as Error).name);
         if (decision.action === 'fail') throw new BulkFatalError(decision.reason, err);
         const delay = backoffDelay(attempt, this.backoff);
         outcome.retries++;
@@ -204,8 +202,7 @@ export class BulkSink {
 
 /** The dead-letter id of a rejected document derives from its own id, so a replay does not add a second one. */
 function deadLetterId(item: BatchItem): string {
-  const match = /"_id":("(?:[^"\\]|\\.)*")/.exec(item.ndjson);
-  return match ? `index-${JSON.parse(match[1]) as string}` : `index-${item.index}-${item.deadLetter.line?.offset ?? 0}`;
+  return `index-${item.id}`;
 }
 
 function firstValue(item: Record<string, BulkItemResult> | undefined): BulkItemResult | undefined {

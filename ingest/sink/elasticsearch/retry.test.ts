@@ -46,7 +46,12 @@ describe('decideRequest', () => {
   it('retries when there is no answer, on 429 and on 5xx', () => {
     expect(decideRequest(undefined, 'connect ECONNREFUSED 127.0.0.1:9200').action).toBe('retry');
     // The client's ConnectionError carries status 0, as seen when the node stops in the middle of a request.
-    expect(decideRequest(0, 'write EPIPE').action).toBe('retry');
+    expect(decideRequest(0, 'write EPIPE', 'ConnectionError').action).toBe('retry');
+    expect(decideRequest(undefined, 'Request timed out', 'TimeoutError').action).toBe('retry');
+  });
+
+  it('fails on an error that is not the lack of an answer, instead of retrying it forever', () => {
+    expect(decideRequest(undefined, 'x.match is not a function', 'TypeError')).toMatchObject({ action: 'fail', reason: expect.stringContaining('TypeError') });
     expect(decideRequest(429, 'circuit_breaking_exception').action).toBe('retry');
     expect(decideRequest(502, 'bad gateway').action).toBe('retry');
   });

@@ -33,12 +33,20 @@ export function decideItem(item: BulkItemResult): ItemDecision {
   return { action: 'dead-letter', reason };
 }
 
+/** Errors of the Elasticsearch client that mean the request got no answer: the node may be back later. */
+const NO_ANSWER = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);
+
 /**
- * A whole bulk request that failed: an HTTP error status, or no response at all (`status` undefined, or 0 as the
- * client reports a connection error such as ECONNREFUSED or EPIPE).
+ * A whole bulk request that failed: an HTTP error status, or no answer at all (a connection error, reported by the
+ * client with status 0 or none, as when the node stops in the middle of a request). Anything else is a bug, and
+ * retrying it would hang the worker instead of saying so.
  */
-export function decideRequest(status: number | undefined, message: string): RequestDecision {
-  if (status === undefined || status === 0) return { action: 'retry', reason: `no response from Elasticsearch: ${message}` };
+export function decideRequest(status: number | undefined, message: string, errorName = 'ConnectionError'): RequestDecision {
+  if (!status) {
+    return NO_ANSWER.has(errorName)
+      ? { action: 'retry', reason: `no answer from Elasticsearch: ${message}` }
+      : { action: 'fail', reason: `the bulk request failed (${errorName}): ${message}` };
+  }
   if (status === 429 || status >= 500) return { action: 'retry', reason: `Elasticsearch answered ${status}: ${message}` };
   if (status === 401) return { action: 'fail', reason: `Elasticsearch refused the credentials (401): ${message}` };
   if (status === 403) return { action: 'fail', reason: `the ingest user lacks a privilege (403): ${message}; run \`vigil setup\`` };
