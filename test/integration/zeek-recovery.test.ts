@@ -70,7 +70,9 @@ describe('recovery in the middle of a run', () => {
     await control.start();
 
     const run = await worker.output;
-    expect(run.code).toBe(0);
+    // The exit with its last words, so that a failure says why.
+    if (run.code !== 0) process.stderr.write(`worker ended with ${run.code ?? run.signal}:\n${run.stderr.slice(-3000)}\n`);
+    expect({ code: run.code, signal: run.signal, stderr: run.stderr.slice(-3000) }).toMatchObject({ code: 0 });
     const summary = jsonSummary<IngestSummary>(run);
     expect(summary.retries).toBeGreaterThan(0);
     expect(summary.linesRead).toBe(expected + summary.headersSkipped);
