@@ -3,12 +3,12 @@
  * (`tls.server.x509.*` of the server that presented it) and `ocsp`.
  */
 import type { EcsDocument } from '../context';
-import { mapKnownDestination } from './inventory';
 import { hasAny, part, type LogMapper, type Transport } from '../mapper';
 import { relateHost } from '../related';
-import { bool, firstString, ip, isoTime, num, str, strings, type ZeekFields } from '../values';
+import { bool, firstString, isoTime, num, str, strings, type ZeekFields } from '../values';
 import { FILE, INFO, NETWORK, PROTOCOL } from './categories';
 import { distinguishedName } from './distinguished-name';
+import { mapKnownDestination } from './inventory';
 
 const VERSION = /^(TLS|SSL|DTLS)v(\d)(\d)$/;
 
