@@ -152,12 +152,13 @@ export class BulkSink {
 
   /** Sends one `_bulk` body, retrying the whole request on transient failure until it gets an answer. */
   private async request(body: string | Buffer, outcome: BatchOutcome): Promise<{ errors: boolean; items: Array<Record<string, BulkItemResult>> }> {
+    // As text, decoded once for all attempts: on a connection error the client copies the request into the error,
+    // walking a Buffer key by key (a megabyte of body became over 100 MB of heap), while a string is one value.
+    const text = typeof body === 'string' ? body : body.toString('utf8');
     for (let attempt = 0; ; attempt++) {
       try {
         const response = (await this.transport.request(
-          // As text: on a connection error the client copies the request into the error, walking a Buffer key by key
-          // (a megabyte of body became over 100 MB of heap), while a string is copied as one value.
-          { method: 'POST', path: '/_bulk', bulkBody: typeof body === 'string' ? body : body.toString('utf8'), querystring: { filter_path: FILTER_PATH } },
+          { method: 'POST', path: '/_bulk', bulkBody: text, querystring: { filter_path: FILTER_PATH } },
           { maxRetries: 0 },
         )) as { errors: boolean; items?: Array<Record<string, BulkItemResult>> };
         return { errors: response.errors, items: response.items ?? [] };
