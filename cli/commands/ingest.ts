@@ -91,6 +91,9 @@ export async function ingestZeek(configFile: string | undefined, paths: string[]
 }
 
 export function formatSummary(s: IngestSummary): string {
+  if (s.linesRead === 0) {
+    return 'nothing new to read: these files were read before (their checkpoints are in the state directory, ingest.stateDir)\n';
+  }
   const lines = [
     `read ${s.linesRead} lines from ${s.filesRead} files in ${s.seconds} s: ${s.documentsIndexed} documents indexed, ` +
       `${s.duplicates} already present, ${s.deadLettered} dead-lettered, ${s.headersSkipped} header lines`,
