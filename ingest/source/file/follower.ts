@@ -169,6 +169,15 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     return (this.checkpointer.get(file.key)?.header ?? []).map((line) => Buffer.from(line, 'base64'));
   }
 
+  /**
+   * How far the content last seen at `path` is acknowledged (decompressed bytes), or undefined when no file read by
+   * this source is there. A writer that rotates its own files (the syslog spool) deletes one once this reaches its size.
+   */
+  committedBytes(path: string): number | undefined {
+    for (const t of this.tracked.values()) if (!t.absent && t.path === path) return t.acks.committed;
+    return undefined;
+  }
+
   progress(): FileSourceProgress {
     const p: FileSourceProgress = { bytesRead: 0, bytesTotal: 0, files: 0, filesDone: 0 };
     for (const t of this.tracked.values()) {
@@ -416,6 +425,7 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
       recursive: this.options.recursive,
       include: this.options.include,
       exclude: this.options.exclude,
+      oldestFirst: this.options.oldestFirst,
       ignore: this.ignore,
     });
     this.reportDiscoveryErrors(found.errors);
