@@ -164,7 +164,7 @@ function forEachRecord(file: string, content: Buffer, onRecord: (record: ZeekRec
 }
 
 /** The physical limit: already serialized documents sent as fast as the cluster takes them, same batches, same concurrency. */
-async function plainBulk(es: EsTarget, ndjsonFile: string): Promise<{ docs: number; seconds: number }> {
+export async function plainBulk(es: EsTarget, ndjsonFile: string): Promise<{ docs: number; seconds: number }> {
   const rl = createInterface({ input: createReadStream(ndjsonFile), crlfDelay: Infinity });
   const bodies: string[] = [];
   let current: string[] = [];
@@ -198,9 +198,19 @@ async function plainBulk(es: EsTarget, ndjsonFile: string): Promise<{ docs: numb
 }
 
 async function endToEnd(es: EsTarget, paths: string[], stateDir: string): Promise<{ summary: IngestSummary & { peakRssMb?: number }; seconds: number; peakRssMb: number }> {
+  return runIngestCommand(es, ['zeek', ...paths], stateDir);
+}
+
+/** `vigil ingest <args> --once --json`, timed, with the summary it prints. */
+export async function runIngestCommand(
+  es: EsTarget,
+  args: string[],
+  stateDir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ summary: IngestSummary & { peakRssMb?: number }; seconds: number; peakRssMb: number }> {
   const started = process.hrtime.bigint();
   // The command itself, as users run it (its interpreter line sets the heap cap).
-  const child = spawn(join(REPO, 'bin', 'vigil.js'), ['ingest', 'zeek', '--once', '--json', '--no-progress', ...paths], {
+  const child = spawn(join(REPO, 'bin', 'vigil.js'), ['ingest', ...args, '--once', '--json', '--no-progress'], {
     env: {
       ...process.env,
       VIGIL_ES_URL: es.url,
@@ -209,6 +219,7 @@ async function endToEnd(es: EsTarget, paths: string[], stateDir: string): Promis
       VIGIL_STATE_DIR: stateDir,
       VIGIL_LOG_LEVEL: 'warn',
       VIGIL_CONFIG: '',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -222,11 +233,12 @@ async function endToEnd(es: EsTarget, paths: string[], stateDir: string): Promis
 }
 
 /** Deletes the event indices by name: clusters refuse wildcard deletes by default (action.destructive_requires_name). */
-async function deleteEvents(client: Client): Promise<void> {
-  const indices = Object.keys(await client.indices.get({ index: ZEEK_EVENTS_PATTERN, allow_no_indices: true, expand_wildcards: 'all' }));
-  if (indices.length) await client.indices.delete({ index: indices });
+export async function deleteEvents(client: Client, pattern: string | string[] = ZEEK_EVENTS_PATTERN): Promise<void> {
+  const indices = Object.keys(await client.indices.get({ index: pattern, allow_no_indices: true, expand_wildcards: 'all' }));
+  // A few dozen names per request keep the URL short.
+  for (let i = 0; i < indices.length; i += 50) await client.indices.delete({ index: indices.slice(i, i + 50) });
 }
 
-function round2(n: number): number {
+export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }

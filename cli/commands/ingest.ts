@@ -1,18 +1,32 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Client } from '@elastic/elasticsearch';
+import { UsageError } from '../../common/errors';
 import { BulkSink } from '../../ingest/sink/elasticsearch/bulk';
 import { IngestMetrics } from '../../ingest/metrics';
 import { ZeekIngestWorker } from '../../ingest/worker';
+import { MailIngestWorker } from '../../ingest/mail-worker';
+import type { IngestPipeline } from '../../ingest/pipeline';
 import { localNetworkMatcher } from '../../ingest/enrich/direction';
-import { openZeekSource } from '../../ingest/source/zeek';
+import { openLogSource } from '../../ingest/source/open';
 import { lockStateDir } from '../../ingest/source/lock';
+import { openMessages } from '../../ingest/reconstruct/mail/rehydrate';
+import { MAIL_LOG_NAMES } from '../../ingest/source/mail-names';
+import { parseListenList } from '../../ingest/source/syslog/listen';
+import { startSyslogReceiver, type SyslogReceiver } from '../../ingest/source/syslog/receiver';
 import type { IngestSummary } from '../../ingest/stats';
-import { commandContext, stateDir } from '../context';
+import { commandContext, stateDir, type CommandContext } from '../context';
 import { startProgress } from '../progress';
 
-export interface ZeekIngestFlags {
+export interface IngestFlags {
   once?: boolean;
   json?: boolean;
   progress?: boolean;
+}
+
+export interface MailIngestFlags extends IngestFlags {
+  syslog?: string;
 }
 
 export function registerIngest(program: Command): void {
@@ -24,20 +38,134 @@ export function registerIngest(program: Command): void {
     .option('--once', 'read what is there, including .gz archives, then exit')
     .option('--json', 'end with one JSON summary line on stdout')
     .option('--no-progress', 'no progress bar, even on a terminal')
-    .action(async (paths: string[], flags: ZeekIngestFlags) => {
-      const summary = await ingestZeek(program.opts().config, paths, flags);
-      if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
-      else process.stdout.write(formatSummary(summary));
+    .action(async (paths: string[], flags: IngestFlags) => {
+      printSummary(await ingestZeek(program.opts().config, paths, flags), flags);
+    });
+  ingest
+    .command('mail')
+    .description('Follow mail logs (Postfix, Exim, Sendmail, Dovecot; rotated, .gz) or receive them over syslog; one event per line and one document per message.')
+    .argument('[paths...]', 'mail log files (/var/log/mail.log, maillog, exim mainlog) or directories holding them')
+    .option('--syslog <listeners>', 'also receive syslog, e.g. udp://127.0.0.1:5514,tcp://127.0.0.1:5514 (RFC 3164 and 5424)')
+    .option('--once', 'read what is there, including .gz archives, then exit')
+    .option('--json', 'end with one JSON summary line on stdout')
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .action(async (paths: string[], flags: MailIngestFlags) => {
+      printSummary(await ingestMail(program.opts().config, paths, flags), flags);
     });
 }
 
-export async function ingestZeek(configFile: string | undefined, paths: string[], flags: ZeekIngestFlags): Promise<IngestSummary> {
+function printSummary(summary: IngestSummary, flags: IngestFlags): void {
+  if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else process.stdout.write(formatSummary(summary));
+}
+
+export async function ingestZeek(configFile: string | undefined, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
   const ctx = commandContext(configFile);
+  const { config } = ctx;
+  return runIngest(ctx, 'Zeek', stateDir(config), flags, async ({ metrics, sink, onFileError }) => {
+    const source = await openLogSource({ paths, stateDir: stateDir(config), once: Boolean(flags.once), limits: config.ingest.zeek, log: ctx.log, metrics, onFileError });
+    const worker = new ZeekIngestWorker(source, sink, {
+      rollover: config.elasticsearch.indexRollover,
+      isLocal: localNetworkMatcher(config.networks.local),
+      sensor: ctx.sensor,
+      log: ctx.log,
+      metrics,
+    });
+    return { source, worker };
+  });
+}
+
+export async function ingestMail(configFile: string | undefined, paths: string[], flags: MailIngestFlags): Promise<IngestSummary> {
+  const ctx = commandContext(configFile);
+  const { config } = ctx;
+  const mail = config.ingest.mail;
+  const listenText = (flags.syslog ?? mail.syslog.listen.join(',')).trim();
+  const listen = listenText ? parseListenList(listenText) : [];
+  if (paths.length === 0 && listen.length === 0) throw new UsageError('Give mail log files or directories to read, or --syslog listeners (or ingest.mail.syslog.listen).');
+  if (flags.once && listen.length > 0) throw new UsageError('--once reads files and exits; a syslog receiver runs until stopped. Leave out one of them.');
+  // Mail has its own checkpoints and lock: it may run beside a Zeek worker that uses the same state directory.
+  const dir = resolve(stateDir(config), 'mail');
+  // Received syslog waits in files here until it is indexed; the worker reads them like any mail log.
+  const spoolDir = join(dir, 'syslog-spool');
+  return runIngest(ctx, 'Mail', dir, flags, async ({ client, metrics, sink, onFileError }) => {
+    let receiver: SyslogReceiver | undefined;
+    if (listen.length > 0) mkdirSync(spoolDir, { recursive: true });
+    const source = await openLogSource({
+      paths: listen.length > 0 ? [...paths, spoolDir] : paths,
+      stateDir: dir,
+      once: Boolean(flags.once),
+      limits: mail,
+      include: MAIL_LOG_NAMES,
+      oldestFirst: true,
+      log: ctx.log,
+      metrics,
+      onFileError,
+    });
+    const worker = new MailIngestWorker(source, sink, {
+      rollover: config.elasticsearch.indexRollover,
+      timeZone: mail.timeZone,
+      messageTimeoutMs: mail.messageTimeoutSeconds * 1000,
+      deferredTimeoutMs: mail.deferredTimeoutSeconds * 1000,
+      maxOpenMessages: mail.maxOpenMessages,
+      sensor: ctx.sensor,
+      log: ctx.log,
+      metrics,
+      spoolDir: listen.length > 0 ? spoolDir : undefined,
+      restore: () => openMessages(client, ctx.sensor, mail.messageTimeoutSeconds * 1000),
+    });
+    if (listen.length > 0) {
+      try {
+        receiver = await startSyslogReceiver({
+          listen,
+          spoolDir,
+          maxBytes: mail.syslog.maxBufferBytes,
+          segmentBytes: mail.syslog.segmentBytes,
+          committedBytes: (path) => source.committedBytes(path),
+          logger: ctx.log,
+        });
+      } catch (err) {
+        await source.close();
+        throw err;
+      }
+      ctx.log.info({ listen: receiver.addresses }, 'Receiving syslog.');
+    }
+    return {
+      source,
+      worker,
+      close: async () => {
+        if (!receiver) return;
+        await receiver.close();
+        const stats = receiver.stats();
+        ctx.log.info(stats, 'Syslog receiver stopped.');
+      },
+      extra: () => (receiver ? { syslog: receiver.stats() } : {}),
+    };
+  });
+}
+
+interface Wiring {
+  client: Client;
+  metrics: IngestMetrics;
+  sink: BulkSink;
+  onFileError: Parameters<typeof openLogSource>[0]['onFileError'];
+}
+
+interface Running {
+  source: Awaited<ReturnType<typeof openLogSource>>;
+  worker: IngestPipeline;
+  /** Stopped after the source, before the client closes (a syslog receiver). */
+  close?: () => Promise<void>;
+  /** Added to the summary (the syslog receiver's counts). */
+  extra?: () => Record<string, unknown>;
+}
+
+/** What every ingest command does around its worker: connect, lock, metrics, signals, progress, summary. */
+async function runIngest(ctx: CommandContext, what: string, dir: string, flags: IngestFlags, build: (w: Wiring) => Promise<Running>): Promise<IngestSummary> {
   const { config, log } = ctx;
   const { client, connection, user, cluster } = await ctx.connect('ingest');
-  log.info({ url: connection.url, cluster, user, paths, once: Boolean(flags.once) }, 'Zeek ingest is starting.');
+  log.info({ url: connection.url, cluster, user, once: Boolean(flags.once) }, `${what} ingest is starting.`);
 
-  const lock = lockStateDir(stateDir(config));
+  const lock = lockStateDir(dir);
   const metrics = new IngestMetrics();
   const metricsServer = !flags.once && config.ingest.metrics.listen ? await metrics.listen(config.ingest.metrics.listen) : undefined;
   if (metricsServer) log.info({ listen: config.ingest.metrics.listen }, 'Prometheus metrics are served at /metrics.');
@@ -49,23 +177,18 @@ export async function ingestZeek(configFile: string | undefined, paths: string[]
     { initialMs: bulk.retryInitialMs, maxMs: bulk.retryMaxMs },
     log,
   );
-  let worker: ZeekIngestWorker | undefined;
-  const source = await openZeekSource({
-    paths,
-    stateDir: stateDir(config),
-    once: Boolean(flags.once),
-    zeek: config.ingest.zeek,
-    log,
-    metrics,
-    onFileError: (err, file, offset) => worker?.reportSourceError(err, file, offset),
-  });
-  worker = new ZeekIngestWorker(source, sink, {
-    rollover: config.elasticsearch.indexRollover,
-    isLocal: localNetworkMatcher(config.networks.local),
-    sensor: ctx.sensor,
-    log,
-    metrics,
-  });
+  let worker: IngestPipeline | undefined;
+  let running: Running;
+  try {
+    running = await build({ client, metrics, sink, onFileError: (err, file, offset) => worker?.reportSourceError(err, file, offset) });
+  } catch (err) {
+    metricsServer?.close();
+    await client.close();
+    lock.release();
+    throw err;
+  }
+  const { source } = running;
+  worker = running.worker;
 
   const stop = (signal: string) => {
     log.info({ signal }, 'Stopping: finishing the batches in flight and saving checkpoints.');
@@ -81,12 +204,13 @@ export async function ingestZeek(configFile: string | undefined, paths: string[]
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await source.close();
+    await running.close?.();
     metricsServer?.close();
     await client.close();
     lock.release();
   }
-  const summary = worker.stats.summary();
-  log.info(summary, 'Zeek ingest finished.');
+  const summary = { ...worker.stats.summary(), ...running.extra?.() };
+  log.info(summary, `${what} ingest finished.`);
   return summary;
 }
 

@@ -60,11 +60,56 @@ export const zeekSourceSchema = z
   })
   .prefault({});
 
+const timeZone = z.string().refine(
+  (name) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: name });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as UTC or Europe/Berlin' },
+);
+
+export const mailSourceSchema = z
+  .strictObject({
+    timeZone: timeZone
+      .default(() => Intl.DateTimeFormat().resolvedOptions().timeZone)
+      .describe('Zone of mail log timestamps written without one (classic syslog). Default: this machine\'s zone.'),
+    messageTimeoutSeconds: positiveInt()
+      .default(3600)
+      .describe('A message the MTA never reports as gone is closed (state `timeout`) after this long without a line, in log time.'),
+    deferredTimeoutSeconds: positiveInt()
+      .default(5 * 86400 + 3600)
+      .describe('The same for a message whose recipients are deferred: Postfix keeps retrying for 5 days (maximal_queue_lifetime).'),
+    maxOpenMessages: positiveInt()
+      .default(200_000)
+      .describe('Messages kept open in memory at most; beyond, the least recently active is closed (state `timeout`).'),
+    pollIntervalMs: positiveInt().default(1000).describe('How often followed mail logs are checked for new lines and rotation.'),
+    fingerprintBytes: positiveInt().default(256).describe('Leading bytes that identify a mail log across renames and gzip.'),
+    partialLineTimeoutMs: positiveInt().default(5000).describe('An unterminated last line is read after the file is quiet this long.'),
+    syslog: z
+      .strictObject({
+        listen: z
+          .array(z.string().regex(/^(udp|tcp):\/\/(\[[0-9a-fA-F:.]+\]|[^\s:/]+):\d{1,5}$/, 'expected udp://host:port or tcp://host:port'))
+          .default([])
+          .describe('Syslog listeners for MTAs that log remotely, such as tcp://127.0.0.1:5514 (also `--syslog`).'),
+        maxBufferBytes: positiveInt()
+          .default(512 * 1024 * 1024)
+          .describe('On-disk buffer of received lines not yet indexed; when full, TCP senders are paused and UDP datagrams counted as dropped.'),
+        segmentBytes: positiveInt().default(16 * 1024 * 1024).describe('Size of one buffer file.'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const ingestSchema = z
   .strictObject({
     stateDir: z.string().min(1).optional().describe('Where checkpoints live. Default: a `vigil` folder in the user state directory. Env: VIGIL_STATE_DIR.'),
     bulk: bulkSchema,
     zeek: zeekSourceSchema,
+    mail: mailSourceSchema,
     metrics: z
       .strictObject({
         listen: z

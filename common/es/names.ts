@@ -18,8 +18,20 @@ export type IndexRollover = 'daily' | 'monthly';
 export function zeekEventsIndex(isoTimestamp: string, rollover: IndexRollover): string {
   // ISO strings from Date#toISOString always start with YYYY-MM-DD; negative or 5-digit years are clamped
   // upstream by the normalizer's timestamp validation.
+  return datedIndex(`${INDEX_PREFIX}-zeek`, isoTimestamp, rollover);
+}
+
+/** Read alias over the mail event indices: one document per mail log line. */
+export const MAIL_EVENTS_ALIAS = `${INDEX_PREFIX}-mail-events`;
+export const MAIL_EVENTS_PATTERN = `${INDEX_PREFIX}-mail-events-*`;
+/** Read alias over the mail message indices: one document per message, rebuilt from its lines. */
+export const MAIL_MESSAGES_ALIAS = `${INDEX_PREFIX}-mail-messages`;
+export const MAIL_MESSAGES_PATTERN = `${INDEX_PREFIX}-mail-messages-*`;
+
+/** `<prefix>-2026.11.24` (daily) or `<prefix>-2026.11` (monthly), from an ISO8601 timestamp. */
+export function datedIndex(prefix: string, isoTimestamp: string, rollover: IndexRollover): string {
   const y = isoTimestamp.slice(0, 4);
   const m = isoTimestamp.slice(5, 7);
-  if (rollover === 'monthly') return `${INDEX_PREFIX}-zeek-${y}.${m}`;
-  return `${INDEX_PREFIX}-zeek-${y}.${m}.${isoTimestamp.slice(8, 10)}`;
+  if (rollover === 'monthly') return `${prefix}-${y}.${m}`;
+  return `${prefix}-${y}.${m}.${isoTimestamp.slice(8, 10)}`;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { DEAD_LETTER_INDEX, INDEX_PREFIX, ZEEK_EVENTS_PATTERN } from './names';
+import { DEAD_LETTER_INDEX, INDEX_PREFIX, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, ZEEK_EVENTS_PATTERN } from './names';
+import { mailEventsTemplate, mailMessagesTemplate } from './templates/mail';
 import { deadLetterTemplate } from './templates/dead-letter';
 import { zeekEventsTemplate } from './templates/zeek';
 import { INGEST_USER } from './client';
@@ -22,17 +23,21 @@ export const INGEST_ROLE = 'vigil_ingest';
 export const READER_ROLE = 'vigil_reader';
 
 /**
- * The ingest worker may only add documents: `create_doc` cannot overwrite an existing id, so a compromised or buggy
+ * The ingest worker may only add events: `create_doc` cannot overwrite an existing id, so a compromised or buggy
  * worker cannot alter evidence already indexed (CIP-015 R3); replays get 409, which the sink counts as duplicates.
+ * Mail message documents are the exception: they are summaries rebuilt from events as lines arrive, so the worker
+ * rewrites them (`index`) and reads back the open ones after a restart (`read`, and `maintenance` to refresh first);
+ * it still cannot delete them, and the lines they summarise stay create-only.
  */
 export function roleDefinitions(): Record<typeof INGEST_ROLE | typeof READER_ROLE, RoleDefinition> {
   return {
     [INGEST_ROLE]: {
       cluster: ['monitor'],
       indices: [
-        { names: [ZEEK_EVENTS_PATTERN, DEAD_LETTER_INDEX], privileges: ['create_doc', 'create_index', 'view_index_metadata'] },
+        { names: [ZEEK_EVENTS_PATTERN, MAIL_EVENTS_PATTERN, DEAD_LETTER_INDEX], privileges: ['create_doc', 'create_index', 'view_index_metadata'] },
+        { names: [MAIL_MESSAGES_PATTERN], privileges: ['index', 'read', 'maintenance', 'create_index', 'view_index_metadata'] },
       ],
-      metadata: { managed_by: 'vigil', description: 'Ingest worker: adds events and dead letters, never changes or deletes them.' },
+      metadata: { managed_by: 'vigil', description: 'Ingest worker: adds events and dead letters, never changes or deletes them; keeps mail message summaries current.' },
     },
     [READER_ROLE]: {
       cluster: ['monitor'],
@@ -52,7 +57,13 @@ export interface SetupOptions {
 
 export async function runSetup(client: Client, options: SetupOptions): Promise<SetupStep[]> {
   const steps: SetupStep[] = [];
-  for (const template of [zeekEventsTemplate({ replicas: options.replicas }), deadLetterTemplate({ replicas: options.replicas })]) {
+  const templates = [
+    zeekEventsTemplate({ replicas: options.replicas }),
+    mailEventsTemplate({ replicas: options.replicas }),
+    mailMessagesTemplate({ replicas: options.replicas }),
+    deadLetterTemplate({ replicas: options.replicas }),
+  ];
+  for (const template of templates) {
     steps.push(await putIndexTemplate(client, template.name, template.body as Record<string, unknown>));
   }
   steps.push(await ensureIndex(client, DEAD_LETTER_INDEX));

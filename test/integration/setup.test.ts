@@ -33,6 +33,8 @@ describe('vigil setup', () => {
     const first = await setup();
     expect(first.map((s) => `${s.kind} ${s.name}`)).toEqual([
       'index_template vigil-zeek',
+      'index_template vigil-mail-events',
+      'index_template vigil-mail-messages',
       'index_template vigil-dead-letter',
       'index vigil-dead-letter',
       'role vigil_ingest',
@@ -66,5 +68,16 @@ describe('vigil setup', () => {
     expect(await refused(client.delete({ index, id: 'probe' }, as))).toBe(403);
     expect(await refused(client.indices.delete({ index }, as))).toBe(403);
     expect(await refused(client.search({ index }, as))).toBe(403);
+
+    // Mail lines are evidence like Zeek events; message summaries are rewritten as lines arrive, never deleted.
+    const mailEvents = 'vigil-mail-events-2026.01.01';
+    await client.create({ index: mailEvents, id: 'probe', document: { '@timestamp': '2026-01-01T00:00:00Z' } }, as);
+    expect(await refused(client.index({ index: mailEvents, id: 'probe', document: { '@timestamp': '2026-01-01T00:00:01Z' } }, as))).toBe(403);
+    const messages = 'vigil-mail-messages-2026.01.01';
+    await client.index({ index: messages, id: 'probe', document: { '@timestamp': '2026-01-01T00:00:00Z' } }, as);
+    const rewritten = await client.index({ index: messages, id: 'probe', document: { '@timestamp': '2026-01-01T00:00:01Z' } }, as);
+    expect(rewritten.result).toBe('updated');
+    expect(await refused(client.delete({ index: messages, id: 'probe' }, as))).toBe(403);
+    expect(await refused(client.indices.delete({ index: messages }, as))).toBe(403);
   }, 60_000);
 });

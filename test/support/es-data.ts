@@ -1,16 +1,19 @@
 import type { Client } from '@elastic/elasticsearch';
-import { DEAD_LETTER_INDEX, ZEEK_EVENTS_ALIAS, ZEEK_EVENTS_PATTERN } from '../../common/es/names';
+import { DEAD_LETTER_INDEX, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, ZEEK_EVENTS_ALIAS, ZEEK_EVENTS_PATTERN } from '../../common/es/names';
+
+const ALL = [ZEEK_EVENTS_PATTERN, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, DEAD_LETTER_INDEX];
 
 /** Deletes Vigil's event and dead-letter indices by name (wildcard deletes are refused by default). */
 export async function resetVigilData(client: Client): Promise<void> {
-  const indices = Object.keys(await client.indices.get({ index: [ZEEK_EVENTS_PATTERN, DEAD_LETTER_INDEX], allow_no_indices: true, ignore_unavailable: true }));
-  if (indices.length) await client.indices.delete({ index: indices });
+  const indices = Object.keys(await client.indices.get({ index: ALL, allow_no_indices: true, ignore_unavailable: true }));
+  // Mail from many days makes many daily indices: a few dozen names per request keep the URL short.
+  for (let i = 0; i < indices.length; i += 50) await client.indices.delete({ index: indices.slice(i, i + 50) });
 }
 
 export async function refresh(client: Client): Promise<void> {
   // A day's index created a moment ago may not have its shard started yet: counting it then fails.
-  await client.cluster.health({ index: [ZEEK_EVENTS_PATTERN, DEAD_LETTER_INDEX], wait_for_status: 'yellow', timeout: '30s' });
-  await client.indices.refresh({ index: [ZEEK_EVENTS_PATTERN, DEAD_LETTER_INDEX], allow_no_indices: true, ignore_unavailable: true });
+  await client.cluster.health({ index: ALL, wait_for_status: 'yellow', timeout: '30s' });
+  await client.indices.refresh({ index: ALL, allow_no_indices: true, ignore_unavailable: true });
 }
 
 export async function countEvents(client: Client): Promise<number> {
@@ -23,11 +26,11 @@ export async function countDeadLetters(client: Client): Promise<number> {
   return (await client.count({ index: DEAD_LETTER_INDEX, ignore_unavailable: true, allow_no_indices: true })).count;
 }
 
-/** Documents per `log.file.path` in events and dead letters together. */
-export async function countByFile(client: Client): Promise<Map<string, { events: number; deadLetters: number }>> {
+/** Documents per `log.file.path` in events (Zeek's, or those of `eventsIndex`) and dead letters together. */
+export async function countByFile(client: Client, eventsIndex: string = ZEEK_EVENTS_ALIAS): Promise<Map<string, { events: number; deadLetters: number }>> {
   await refresh(client);
   const out = new Map<string, { events: number; deadLetters: number }>();
-  for (const [index, slot] of [[ZEEK_EVENTS_ALIAS, 'events'], [DEAD_LETTER_INDEX, 'deadLetters']] as const) {
+  for (const [index, slot] of [[eventsIndex, 'events'], [DEAD_LETTER_INDEX, 'deadLetters']] as const) {
     let after: Record<string, string | number | null> | undefined;
     for (;;) {
       const res = await client.search({

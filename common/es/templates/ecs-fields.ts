@@ -5,15 +5,15 @@
  */
 export type FieldMapping = Readonly<Record<string, unknown>>;
 
-const KEYWORD: FieldMapping = { type: 'keyword', ignore_above: 1024 };
+export const KEYWORD: FieldMapping = { type: 'keyword', ignore_above: 1024 };
 /** URLs and user agents used in attacks are long; still below Lucene's term limit of 32766 bytes in UTF-8. */
-const LONG_KEYWORD: FieldMapping = { type: 'keyword', ignore_above: 8191 };
+export const LONG_KEYWORD: FieldMapping = { type: 'keyword', ignore_above: 8191 };
 /** ECS says match_only_text, a module some clusters lack; plain text without norms is the same to search. */
-const TEXT: FieldMapping = { type: 'text', norms: false };
-const DATE: FieldMapping = { type: 'date' };
-const LONG: FieldMapping = { type: 'long' };
-const IP: FieldMapping = { type: 'ip' };
-const BOOLEAN: FieldMapping = { type: 'boolean' };
+export const TEXT: FieldMapping = { type: 'text', norms: false };
+export const DATE: FieldMapping = { type: 'date' };
+export const LONG: FieldMapping = { type: 'long' };
+export const IP: FieldMapping = { type: 'ip' };
+export const BOOLEAN: FieldMapping = { type: 'boolean' };
 
 function endpoint(prefix: string): Record<string, FieldMapping> {
   return {

@@ -27,6 +27,7 @@
 import { ZEEK_EVENTS_ALIAS, ZEEK_EVENTS_PATTERN, INDEX_PREFIX } from '../names';
 import { ECS_FIELDS, type FieldMapping } from './ecs-fields';
 import { ZEEK_LOG_FIELDS } from './zeek-fields';
+import { fieldLimit, nest, type Properties } from './properties';
 
 /** Raise when the mapping changes: `vigil setup` compares it to decide whether to update the template. */
 export const ZEEK_TEMPLATE_VERSION = 1;
@@ -76,23 +77,6 @@ export function originalFieldMapping(zeekType: string): FieldMapping {
   return ORIGINAL_TYPES[elementType(zeekType)] ?? KEYWORD;
 }
 
-type Properties = Record<string, Record<string, unknown>>;
-
-/** `{ "a.b.c": m }` -> `{ a: { properties: { b: { properties: { c: m } } } } }`. */
-function nest(flat: Readonly<Record<string, FieldMapping>>): Properties {
-  const root: Properties = {};
-  for (const [name, mapping] of Object.entries(flat)) {
-    const parts = name.split('.');
-    let level = root;
-    for (let i = 0; i < parts.length - 1; i++) {
-      const node = (level[parts[i]] ??= { properties: {} });
-      level = node.properties as Properties;
-    }
-    level[parts[parts.length - 1]] = { ...mapping };
-  }
-  return root;
-}
-
 function originalsOf(fields: Readonly<Record<string, string>>): Record<string, unknown> {
   const properties: Record<string, FieldMapping> = {};
   for (const [name, type] of Object.entries({ ...COMMON_ORIGINAL_FIELDS, ...fields })) {
@@ -100,18 +84,6 @@ function originalsOf(fields: Readonly<Record<string, string>>): Record<string, u
   }
   return { subobjects: false, properties };
 }
-
-function countFields(properties: Properties): number {
-  let n = 0;
-  for (const child of Object.values(properties)) {
-    n++;
-    if (child.properties !== undefined) n += countFields(child.properties as Properties);
-  }
-  return n;
-}
-
-/** Room above the mapped fields for a site's own additions (a component template, a runtime field). */
-const FIELD_HEADROOM = 1000;
 
 export function zeekEventsMappings() {
   const properties = nest(ECS_FIELDS);
@@ -122,7 +94,6 @@ export function zeekEventsMappings() {
 
 export function zeekEventsTemplate(options: ZeekTemplateOptions = {}) {
   const mappings = zeekEventsMappings();
-  const fieldLimit = Math.ceil((countFields(mappings.properties) + FIELD_HEADROOM) / 1000) * 1000;
   return {
     name: ZEEK_EVENTS_TEMPLATE,
     body: {
@@ -134,7 +105,7 @@ export function zeekEventsTemplate(options: ZeekTemplateOptions = {}) {
           number_of_shards: options.shards ?? 1,
           number_of_replicas: options.replicas ?? 0,
           refresh_interval: options.refreshInterval ?? '5s',
-          'index.mapping.total_fields.limit': fieldLimit,
+          'index.mapping.total_fields.limit': fieldLimit(mappings.properties),
         },
         aliases: { [ZEEK_EVENTS_ALIAS]: {} },
         mappings,

@@ -28,10 +28,13 @@ export class BatchBody {
     return this.length;
   }
 
-  /** Appends `{"create":{"_index":…,"_id":…}}\n<document>\n`. */
-  add(index: string, id: string, documentJson: string, logType: string, deadLetter: BatchItem['deadLetter']): void {
+  /**
+   * Appends `{"create":{"_index":…,"_id":…}}\n<document>\n`. `create` refuses an id that exists (replays are
+   * duplicates, evidence is never overwritten); `index` replaces it, for documents rewritten as they change.
+   */
+  add(index: string, id: string, documentJson: string, logType: string, deadLetter: BatchItem['deadLetter'], op: 'create' | 'index' = 'create'): void {
     const start = this.length;
-    this.write(`{"create":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n`);
+    this.write(`{"${op}":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}\n`);
     this.write(documentJson);
     this.write('\n');
     this.items.push({ index, id, logType, start, end: this.length, deadLetter });

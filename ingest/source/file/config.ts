@@ -15,6 +15,8 @@ export interface FileSourceOptions {
   include?: readonly RegExp[];
   /** File names left out of directories. */
   exclude?: readonly RegExp[];
+  /** Read files oldest first (modification time) rather than in name order: rotated copies before the live file. */
+  oldestFirst?: boolean;
   /**
    * Follow mode: how often directories are listed again and files stat'ed (default 1000). Polling rather than
    * fs.watch: inotify and its kin miss events on network and container filesystems, coalesce or drop them under

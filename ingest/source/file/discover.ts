@@ -10,6 +10,11 @@ export interface DiscoverOptions {
   include?: readonly RegExp[];
   /** A file found in a directory whose name matches one of these is left out. */
   exclude?: readonly RegExp[];
+  /**
+   * List files oldest first (by modification time) instead of directories' name order, for logs whose rotated
+   * copies must be read before the current file (`mail.log.2.gz`, `mail.log.1`, `mail.log`).
+   */
+  oldestFirst?: boolean;
   /** Absolute paths never taken: the checkpoint files, when the state directory sits among the logs. */
   ignore?: ReadonlySet<string>;
 }
@@ -70,6 +75,7 @@ export async function discover(paths: readonly string[], options: DiscoverOption
       found.errors.push(new SourceError(`${absolute} is neither a regular file nor a directory.`, undefined, { path: absolute }));
     }
   }
+  if (options.oldestFirst) found.files.sort((a, b) => a.stats.mtimeMs - b.stats.mtimeMs);
   return found;
 }
 

@@ -1,31 +1,37 @@
 import type { Logger } from 'pino';
 import type { SourceError } from '../../common/errors';
-import type { VigilConfig } from '../../common/config/schema';
 import type { IngestMetrics } from '../metrics';
 import type { SourceFile } from './line';
 import { FileSource } from './file/follower';
 
-export interface ZeekSourceOptions {
+export interface LogSourceOptions {
   paths: string[];
   stateDir: string;
   once: boolean;
-  zeek: VigilConfig['ingest']['zeek'];
+  /** The configured limits of this kind of log (`ingest.zeek`, `ingest.mail`). */
+  limits: { pollIntervalMs: number; fingerprintBytes: number; partialLineTimeoutMs: number; recursive?: boolean };
+  /** File names taken from directories, instead of the built-in log name rule. */
+  include?: readonly RegExp[];
+  /** Rotated copies before the live file. */
+  oldestFirst?: boolean;
   log: Logger;
   metrics?: IngestMetrics;
   onFileError(err: SourceError, file?: SourceFile, offset?: number): void;
 }
 
-/** The file source set up for a Zeek log directory, its warnings logged and its lag exported as metrics. */
-export async function openZeekSource(options: ZeekSourceOptions): Promise<FileSource & { close(): Promise<void> }> {
+/** The file source set up for log files or directories, its warnings logged and its lag exported as metrics. */
+export async function openLogSource(options: LogSourceOptions): Promise<FileSource & { close(): Promise<void> }> {
   const { log, metrics } = options;
   const source = await FileSource.open({
     paths: options.paths,
     stateDir: options.stateDir,
     once: options.once,
-    recursive: options.zeek.recursive,
-    pollIntervalMs: options.zeek.pollIntervalMs,
-    fingerprintBytes: options.zeek.fingerprintBytes,
-    partialLineTimeoutMs: options.zeek.partialLineTimeoutMs,
+    recursive: options.limits.recursive,
+    include: options.include,
+    oldestFirst: options.oldestFirst,
+    pollIntervalMs: options.limits.pollIntervalMs,
+    fingerprintBytes: options.limits.fingerprintBytes,
+    partialLineTimeoutMs: options.limits.partialLineTimeoutMs,
     onFileError: options.onFileError,
     onWarning: (w) => log.warn({ code: w.code, path: w.path, lostBytes: w.lostBytes }, w.message),
     onCheckpointError: (err) => log.error({ err: err.message }, 'Checkpoints could not be written; they will be written with the next change.'),

@@ -1,0 +1,138 @@
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { datedIndex, INDEX_PREFIX, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_ALIAS, MAIL_MESSAGES_PATTERN } from '../common/es/names';
+import { parseMailLine } from '../ingest/parse/mail';
+import { mailEventDocument } from '../ingest/normalize/mail/event';
+import { MessageAssembler } from '../ingest/reconstruct/mail/assembler';
+import { toDocument } from '../ingest/reconstruct/mail/message';
+import { grokCases, MAIL_CORPUS, replayMessages } from './mail-replay';
+import { deleteEvents, plainBulk, round2, runIngestCommand, type EsTarget } from './zeek-ingest';
+
+/**
+ * Mail ingest benchmark, each figure beside a reference from the same run:
+ *  - mail lines parsed per second (every daemon of the corpus), against the rate at which Elasticsearch indexes the
+ *    documents made from them, sent as a plain `_bulk` (target: parsing at least 10 times faster);
+ *  - messages reconstructed per second (parsing included);
+ *  - the worker's peak RSS while 100k messages are open at once (target: under 300 MB).
+ */
+
+const FAIL2BAN = join(MAIL_CORPUS, 'fail2ban', 'logs');
+const TIME = { reference: Date.UTC(2026, 11, 31), timeZone: 'UTC' };
+const OPEN_AT_ONCE = 100_000;
+
+export interface MailBenchResult {
+  parseLinesPerSecond: number;
+  plainBulkDocsPerSecond: number;
+  parseOverBulk: number;
+  messagesPerSecond: number;
+  endToEndLinesPerSecond: number;
+  messagesOpenAtOnce: number;
+  peakRssMb: number;
+}
+
+/** Every real mail line of the corpus, as a mail log holds them: syslog lines of all daemons, Postfix behind a header. */
+function corpusLines(): string[] {
+  const lines: string[] = [];
+  for (const name of readdirSync(FAIL2BAN)) {
+    for (const line of readFileSync(join(FAIL2BAN, name), 'utf8').split('\n')) if (line && !line.startsWith('#')) lines.push(line);
+  }
+  for (const c of grokCases()) if (!c.data.includes('\n')) lines.push(`Nov 24 10:00:00 mx1 postfix/${c.daemon}[4242]: ${c.data}`);
+  return lines;
+}
+
+export async function benchMailIngest(es: EsTarget, minLines: number, say: (line: string) => void): Promise<MailBenchResult> {
+  const work = mkdtempSync(join(tmpdir(), 'vigil-bench-mail-'));
+  try {
+    // Parsing: the corpus's variety, repeated to volume.
+    const corpus = corpusLines();
+    const repeats = Math.ceil(minLines / corpus.length);
+    let parsed = 0;
+    let started = process.hrtime.bigint();
+    for (let r = 0; r < repeats; r++) for (const line of corpus) if (parseMailLine(line, TIME).kind !== 'error') parsed++;
+    const parseSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const parseRate = (repeats * corpus.length) / parseSeconds;
+    say(`parse: ${repeats * corpus.length} mail lines (${parsed} with a header) in ${parseSeconds.toFixed(2)} s = ${Math.round(parseRate)} lines/s`);
+
+    // Reconstruction: complete messages, 100k open at once, parsing included.
+    const messages = Math.max(OPEN_AT_ONCE + OPEN_AT_ONCE / 2, Math.ceil(minLines / 7));
+    // A busy server's pace, 1000 lines a second: a message then lives about 12 minutes of log time, within the
+    // default message timeout, as in life.
+    const replay = replayMessages(messages, OPEN_AT_ONCE, grokCases(), 1000);
+    const assembler = new MessageAssembler({ messageTimeoutMs: 3600_000, deferredTimeoutMs: 5 * 86400_000, maxOpenMessages: 200_000 });
+    let written = 0;
+    started = process.hrtime.bigint();
+    replay.lines.forEach((line, i) => {
+      const outcome = parseMailLine(line, TIME);
+      if (outcome.kind === 'event') assembler.add(outcome.header, outcome.event, `l${i}`);
+      if ((i & 1023) === 0) written += assembler.takeDirty().length;
+    });
+    written += assembler.takeDirty().length;
+    const assembleSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const messageRate = messages / assembleSeconds;
+    say(`reconstruct: ${messages} messages from ${replay.lines.length} lines in ${assembleSeconds.toFixed(2)} s = ${Math.round(messageRate)} messages/s`);
+
+    // The reference: what Elasticsearch makes of the documents of those lines, events and messages, as a plain bulk.
+    const ndjson = join(work, 'mail.ndjson');
+    await serialize(replay.lines, ndjson);
+    await deleteEvents(es.client, [MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN]);
+    await plainBulk(es, ndjson); // warm-up, not measured
+    await deleteEvents(es.client, [MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN]);
+    const plain = await plainBulk(es, ndjson);
+    const plainRate = plain.docs / plain.seconds;
+    say(`plain _bulk of the same documents: ${plain.docs} docs in ${plain.seconds.toFixed(2)} s = ${Math.round(plainRate)} docs/s`);
+    rmSync(ndjson);
+
+    // End to end through the command, for its peak RSS with 100k messages open.
+    await deleteEvents(es.client, [MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN]);
+    const log = join(work, 'mail.log');
+    writeFileSync(log, replay.lines.join('\n') + '\n');
+    const config = join(work, 'vigil.json');
+    writeFileSync(config, JSON.stringify({ ingest: { mail: { timeZone: 'UTC' }, metrics: { listen: null } } }));
+    const e2e = await runIngestCommand(es, ['mail', log], join(work, 'state'), { VIGIL_CONFIG: config });
+    await es.client.indices.refresh({ index: MAIL_MESSAGES_ALIAS });
+    const stored = (await es.client.count({ index: MAIL_MESSAGES_ALIAS })).count;
+    if (stored !== messages) throw new Error(`end to end stored ${stored} messages, expected ${messages}`);
+    say(`end to end: ${replay.lines.length} lines, ${stored} messages in ${e2e.seconds.toFixed(2)} s, peak RSS ${e2e.peakRssMb} MB`);
+    await deleteEvents(es.client, [MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN]);
+    return {
+      parseLinesPerSecond: Math.round(parseRate),
+      plainBulkDocsPerSecond: Math.round(plainRate),
+      parseOverBulk: round2(parseRate / plainRate),
+      messagesPerSecond: Math.round(messageRate),
+      endToEndLinesPerSecond: Math.round(replay.lines.length / e2e.seconds),
+      messagesOpenAtOnce: OPEN_AT_ONCE,
+      peakRssMb: e2e.peakRssMb,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The bulk body the worker would send for these lines: one event per line, and each message once, as it ends. */
+async function serialize(lines: string[], file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const assembler = new MessageAssembler({ messageTimeoutMs: 3600_000, deferredTimeoutMs: 5 * 86400_000, maxOpenMessages: 200_000 });
+  const ingested = new Date().toISOString();
+  let chunk: string[] = [];
+  const flush = async () => {
+    if (!out.write(chunk.join(''))) await new Promise<void>((r) => out.once('drain', () => r()));
+    chunk = [];
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const outcome = parseMailLine(lines[i], TIME);
+    if (outcome.kind === 'error') continue;
+    const event = outcome.kind === 'event' ? outcome.event : undefined;
+    const doc = mailEventDocument(lines[i], outcome.header, event, { ingested, sensor: 'bench', filePath: 'mail.log', offset: i });
+    chunk.push(`{"create":{"_index":"${datedIndex(`${INDEX_PREFIX}-mail-events`, doc['@timestamp'] as string, 'daily')}","_id":"e${i}"}}\n${JSON.stringify(doc)}\n`);
+    if (event) assembler.add(outcome.header, event, `e${i}`);
+    for (const m of assembler.takeDirty()) {
+      if (m.state === 'open') continue;
+      const message = toDocument(m, { ingested, sensor: 'bench' });
+      chunk.push(`{"index":{"_index":"${datedIndex(`${INDEX_PREFIX}-mail-messages`, message['@timestamp'] as string, 'daily')}","_id":"${m.id}"}}\n${JSON.stringify(message)}\n`);
+    }
+    if (chunk.length >= 10_000) await flush();
+  }
+  await flush();
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
