@@ -81,6 +81,7 @@ describe('a private Postfix instance with the mail scenarios sent through it', (
       ['one-recipient', true],
       ['three-recipients', true],
       ['known-and-unknown-recipient', true],
+      ['unknown-then-known-recipient', true],
       ['unreachable-domain', false],
       ['undeliverable-domain', true],
     ]);
@@ -100,6 +101,11 @@ describe('a private Postfix instance with the mail scenarios sent through it', (
       { address: ghost, reply: expect.stringMatching(/^550 5\.1\.1 .*User unknown/) },
     ]);
     expect(lines(log, 'smtpd', mixed.queueId!, unknownRecipientRefusal(mixed.from, ghost))).toHaveLength(1);
+
+    // Refused first, before any recipient was accepted: NOQUEUE, although the message then gets a queue id.
+    const first = outcome('unknown-then-known-recipient');
+    expect(first.queueId).toBeDefined();
+    expect(lines(log, 'smtpd', 'NOQUEUE', unknownRecipientRefusal(first.from, ghost))).toHaveLength(1);
 
     const refused = outcome('only-unknown-recipient');
     const nobody = refused.recipients[0].address;
