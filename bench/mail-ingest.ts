@@ -59,7 +59,7 @@ export async function benchMailIngest(es: EsTarget, minLines: number, say: (line
     // A busy server's pace, 1000 lines a second: a message then lives about 12 minutes of log time, within the
     // default message timeout, as in life.
     const replay = replayMessages(messages, OPEN_AT_ONCE, grokCases(), 1000);
-    const assembler = new MessageAssembler({ messageTimeoutMs: 3600_000, deferredTimeoutMs: 5 * 86400_000, maxOpenMessages: 200_000 });
+    const assembler = new MessageAssembler({ messageTimeoutMs: 3600_000, deferredTimeoutMs: 5 * 86400_000, maxOpenMessages: 100_000 });
     let written = 0;
     started = process.hrtime.bigint();
     replay.lines.forEach((line, i) => {
@@ -112,7 +112,7 @@ export async function benchMailIngest(es: EsTarget, minLines: number, say: (line
 /** The bulk body the worker would send for these lines: one event per line, and each message once, as it ends. */
 async function serialize(lines: string[], file: string): Promise<void> {
   const out = createWriteStream(file);
-  const assembler = new MessageAssembler({ messageTimeoutMs: 3600_000, deferredTimeoutMs: 5 * 86400_000, maxOpenMessages: 200_000 });
+  const assembler = new MessageAssembler({ messageTimeoutMs: 3600_000, deferredTimeoutMs: 5 * 86400_000, maxOpenMessages: 100_000 });
   const ingested = new Date().toISOString();
   let chunk: string[] = [];
   const flush = async () => {

@@ -64,8 +64,8 @@ export interface MessageReplay {
 }
 
 /**
- * `messages` complete messages, started `openAtOnce` at a time: the first line of message n + openAtOnce comes
- * after the last line of message n, so that many are open together throughout. The log's clock advances one second
+ * `messages` complete messages, `openAtOnce` of them open together: message n + openAtOnce starts right after
+ * message n ends. The log's clock advances one second
  * every `linesPerSecond` lines.
  */
 export function replayMessages(messages: number, openAtOnce: number, cases: GrokCase[] = grokCases(), linesPerSecond = 50): MessageReplay {
@@ -90,9 +90,9 @@ export function replayMessages(messages: number, openAtOnce: number, cases: Grok
     lines.push(`${stamp} mx1 postfix/${s.daemon}[${1000 + (n % 30000)}]: ${text}`);
   };
   for (let n = 0; n < messages + openAtOnce; n++) {
-    if (n < messages) for (const s of opening) emit(s, n);
     const closingOf = n - openAtOnce;
     if (closingOf >= 0 && closingOf < messages) for (const s of closing) emit(s, closingOf);
+    if (n < messages) for (const s of opening) emit(s, n);
   }
   return { lines, messages };
 }

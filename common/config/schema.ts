@@ -84,7 +84,7 @@ export const mailSourceSchema = z
       .default(5 * 86400 + 3600)
       .describe('The same for a message whose recipients are deferred: Postfix keeps retrying for 5 days (maximal_queue_lifetime).'),
     maxOpenMessages: positiveInt()
-      .default(200_000)
+      .default(100_000)
       .describe('Messages kept open in memory at most; beyond, the least recently active is closed (state `timeout`).'),
     pollIntervalMs: positiveInt().default(1000).describe('How often followed mail logs are checked for new lines and rotation.'),
     fingerprintBytes: positiveInt().default(256).describe('Leading bytes that identify a mail log across renames and gzip.'),
