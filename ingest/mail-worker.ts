@@ -89,7 +89,9 @@ export class MailIngestWorker extends IngestPipeline {
         return;
       }
       text = record.msg;
-      reference = record.t;
+      // To the next full hour: the zone's calendar is then worked out once an hour, not for every received line,
+      // and a yearless date is still placed within a day of when it was received.
+      reference = Math.ceil(record.t / HOUR_MS) * HOUR_MS;
       peer = record.peer;
     } else {
       reference = this.referenceOf(file);
@@ -161,6 +163,8 @@ export class MailIngestWorker extends IngestPipeline {
     return mtime;
   }
 }
+
+const HOUR_MS = 3600_000;
 
 /** A followed file's modification time is read again this often; yearless dates allow a day of slack past it. */
 const REFERENCE_TTL_MS = 60_000;
