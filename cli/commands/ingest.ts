@@ -138,7 +138,10 @@ export async function ingestMail(configFile: string | undefined, paths: string[]
         const stats = receiver.stats();
         ctx.log.info(stats, 'Syslog receiver stopped.');
       },
-      extra: () => (receiver ? { syslog: receiver.stats() } : {}),
+      extra: () => ({
+        mail: { messagesRestored: worker.restoredMessages, messagesOpen: worker.assembler.openCount },
+        ...(receiver ? { syslog: receiver.stats() } : {}),
+      }),
     };
   });
 }

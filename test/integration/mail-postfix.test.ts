@@ -33,10 +33,12 @@ describe('mail ingest of a real Postfix log', () => {
     await postfix?.stop();
   });
 
-  async function ingest(env: Record<string, string>, path: string): Promise<IngestSummary> {
+  type MailSummary = IngestSummary & { mail: { messagesRestored: number; messagesOpen: number } };
+
+  async function ingest(env: Record<string, string>, path: string): Promise<MailSummary> {
     const run = await runVigil(['ingest', 'mail', '--once', '--json', path], env);
     if (run.code !== 0) throw new Error(`vigil ingest mail exited with ${run.code}:\n${run.stderr.slice(-3000)}`);
-    return jsonSummary<IngestSummary>(run);
+    return jsonSummary<MailSummary>(run);
   }
 
   async function messages(): Promise<Map<string, Doc>> {
@@ -153,6 +155,8 @@ describe('mail ingest of a real Postfix log', () => {
     appendFileSync(splitPath, lines.slice(cut).join('\n') + '\n');
     const second = await ingest(split.env, splitPath);
     expect(second.linesRead).toBe(lines.length - cut);
+    // The messages open at the cut (and those closed just before it) were read back, not started again.
+    expect(second.mail.messagesRestored).toBeGreaterThanOrEqual([...midway.values()].filter((d) => d.vigil.mail.state === 'open').length);
     const rebuilt = await messages();
     // Where the lines came from differs (file keys, offsets of the split copy): compare what the messages say.
     const strip = (docs: Map<string, Doc>) =>
