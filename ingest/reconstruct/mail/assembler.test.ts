@@ -1,8 +1,9 @@
 import { replayMessages } from '../../../bench/mail-replay';
+import { fail2banCases } from '../../../test/support/fail2ban';
 import { parseMailLine } from '../../parse/mail';
 import type { LineHeader, MailEvent } from '../../parse/mail/types';
 import { MessageAssembler } from './assembler';
-import { fromDocument, type Message, toDocument } from './message';
+import { compactMessage, expandMessage, fromDocument, type Message, toDocument } from './message';
 
 const TIME = { reference: Date.UTC(2026, 11, 31), timeZone: 'UTC' };
 const OPTIONS = { messageTimeoutMs: 3600_000, deferredTimeoutMs: 5 * 86400_000, maxOpenMessages: 100_000 };
@@ -44,6 +45,20 @@ describe('MessageAssembler on replayed real Postfix lines', () => {
       expect(m.recipients[0].status).toBe('sent');
       expect(m.eventsTotal).toBe(5);
     }
+  });
+
+  it('keeps a message waiting for its next line as a compact string that expands to the same message', () => {
+    const assembler = new MessageAssembler(OPTIONS);
+    // Real Postfix lines with refusals, TLS, SASL and milters too, beside the replayed messages.
+    const more = parsed(fail2banCases('postfix').map((c) => c.line).filter((l) => parseMailLine(l, TIME).kind === 'event'));
+    const written = run(assembler, [...events.slice(0, 400), ...more]);
+    const ingested = '2026-11-24T00:00:00.000Z';
+    for (const m of written.values()) {
+      const back = expandMessage(compactMessage(m));
+      expect(toDocument(back, { ingested })).toEqual(toDocument(m, { ingested }));
+      expect(compactMessage(back)).toBe(compactMessage(m));
+    }
+    expect([...written.values()].some((m) => m.rejects?.length)).toBe(true);
   });
 
   it('keeps as many messages open as the log has in flight', () => {

@@ -1,5 +1,5 @@
 import type { LineHeader, MailEvent } from '../../parse/mail/types';
-import { adoptRejects, applyEvent, isDeferred, type Message, messageKey, newMessage } from './message';
+import { adoptRejects, applyEvent, compactDeferred, compactLastSeen, compactMessage, expandMessage, isDeferred, type Message, messageKey, newMessage } from './message';
 
 /**
  * Rebuilds messages from the lines of a mail log: every line with a queue id is folded into the message of that
@@ -39,9 +39,13 @@ const STARTS_MESSAGE: ReadonlySet<string> = new Set(['client', 'pickup', 'queued
 const FUTURE_SLACK_MS = 24 * 3600 * 1000;
 
 export class MessageAssembler {
-  /** Open messages by key, least recently active first (a touched message is moved to the end). */
-  private readonly open = new Map<string, Message>();
-  private readonly closed = new Map<string, Message>();
+  /**
+   * Open messages by key, least recently active first (a touched message is moved to the end). A message changed
+   * since it was last written is an object; once written it waits for its next line as a compact string.
+   */
+  private readonly open = new Map<string, Message | string>();
+  /** Messages closed lately, compact: a late line or a restart may still need them. */
+  private readonly closed = new Map<string, string>();
   private readonly dirty = new Map<string, Message>();
   private readonly sessions = new Map<string, Session>();
   /** The latest log time seen. */
@@ -62,7 +66,7 @@ export class MessageAssembler {
    * the last checkpoint, whose lines read again must fold into it rather than start a fragment.
    */
   restore(m: Message): void {
-    if (m.state === 'open' || m.state === 'expired') this.open.set(m.key, m);
+    if (m.state === 'open' || m.state === 'expired') this.open.set(m.key, compactMessage(m));
     else this.close(m);
     if (m.lastSeen > this.now) this.now = m.lastSeen;
   }
@@ -79,7 +83,11 @@ export class MessageAssembler {
     }
     const key = messageKey(header.host, event.mta, queueId);
     const m = this.messageFor(key, header, event as MailEvent & { queueId: string });
-    if (!applyEvent(m, header, event, eventId)) return;
+    if (!applyEvent(m, header, event, eventId)) {
+      // A line read again changes nothing: the message goes back to its compact form.
+      if (this.open.get(key) === m && !this.dirty.has(m.id)) this.open.set(key, compactMessage(m));
+      return;
+    }
     if (event.action === 'client' && sessionKey) {
       const session = this.sessions.get(sessionKey);
       if (session && session.rejects.length > 0) {
@@ -96,6 +104,8 @@ export class MessageAssembler {
   takeDirty(): Message[] {
     const out = [...this.dirty.values()];
     this.dirty.clear();
+    // Written now, so kept compact until their next line; setting an existing key keeps its place in the order.
+    for (const m of out) if (this.open.get(m.key) === m) this.open.set(m.key, compactMessage(m));
     return out;
   }
 
@@ -106,27 +116,32 @@ export class MessageAssembler {
   expire(limit = Infinity): void {
     const { messageTimeoutMs, deferredTimeoutMs } = this.options;
     let closed = 0;
-    for (const m of this.open.values()) {
+    for (const [key, entry] of this.open) {
       if (closed >= limit) break;
-      const silent = this.now - m.lastSeen;
+      const compact = typeof entry === 'string';
+      const silent = this.now - (compact ? compactLastSeen(entry) : entry.lastSeen);
       if (silent <= messageTimeoutMs) break;
-      if (isDeferred(m) && silent <= deferredTimeoutMs) continue;
+      if ((compact ? compactDeferred(entry) : isDeferred(entry)) && silent <= deferredTimeoutMs) continue;
+      const m = compact ? expandMessage(entry) : entry;
       m.state = 'timeout';
       this.dirty.set(m.id, m);
+      this.open.delete(key);
       this.close(m);
       closed++;
     }
   }
 
   private messageFor(key: string, header: LineHeader, event: MailEvent & { queueId: string }): Message {
-    const open = this.open.get(key);
+    const entry = this.open.get(key);
+    const open = typeof entry === 'string' ? expandMessage(entry) : entry;
     if (open && header.timestamp >= open.firstSeen - EARLIER_MESSAGE_MS) {
       // Least recently active first: re-inserting keeps the timeout scan at the front of the map.
       this.open.delete(key);
       this.open.set(key, open);
       return open;
     }
-    const recent = this.closed.get(key);
+    const closedEntry = this.closed.get(key);
+    const recent = closedEntry === undefined ? undefined : expandMessage(closedEntry);
     if (recent && header.timestamp >= recent.firstSeen - EARLIER_MESSAGE_MS) {
       const silent = header.timestamp - recent.lastSeen;
       if (recent.state === 'timeout' && silent <= this.options.deferredTimeoutMs) {
@@ -150,15 +165,17 @@ export class MessageAssembler {
   private close(m: Message): void {
     if (this.open.get(m.key) === m) this.open.delete(m.key);
     this.closed.delete(m.key);
-    this.closed.set(m.key, m);
+    this.closed.set(m.key, compactMessage(m));
     if (this.closed.size > RECENTLY_CLOSED) this.closed.delete(this.closed.keys().next().value!);
   }
 
   private evictBeyondLimit(): void {
     while (this.open.size > this.options.maxOpenMessages) {
-      const oldest = this.open.values().next().value!;
+      const [key, entry] = this.open.entries().next().value!;
+      const oldest = typeof entry === 'string' ? expandMessage(entry) : entry;
       oldest.state = 'timeout';
       this.dirty.set(oldest.id, oldest);
+      this.open.delete(key);
       this.close(oldest);
     }
   }

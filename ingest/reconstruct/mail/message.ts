@@ -418,3 +418,79 @@ export function fromDocument(id: string, doc: Doc): Message | undefined {
     eventsTotal: mail.events_total ?? 0,
   };
 }
+
+/**
+ * A message waiting for its next line, as one flat string: a third of the memory of the object graph, which
+ * matters with 100k messages open. `lastSeen` and whether recipients are deferred come first, so that the timeout
+ * scan reads them without expanding the rest.
+ */
+export function compactMessage(m: Message): string {
+  // Copied once more: V8 may hand out JSON text as a chain of pieces, several objects per message instead of one.
+  return own(JSON.stringify([
+    m.lastSeen, isDeferred(m) ? 1 : 0, m.key, m.id, m.host, m.mta, m.instance, m.queueId, m.firstSeen, m.state, m.fragment,
+    m.messageId, m.from, m.subject, m.size, m.recipientCount, m.client, m.helo, m.protocol, m.authMethod, m.authUser,
+    m.tls, m.recipients, m.rejects, m.milters, m.bounceNotices, m.events, m.eventsTotal,
+  ]));
+}
+
+/** When the compact message was last active (log time): `[<lastSeen>,<deferred>,...`. */
+export function compactLastSeen(s: string): number {
+  return Number(s.slice(1, s.indexOf(',')));
+}
+
+export function compactDeferred(s: string): boolean {
+  return s.charCodeAt(s.indexOf(',') + 1) === 0x31;
+}
+
+/** The message a `compactMessage` string holds, with the same hidden class as a new one. */
+export function expandMessage(s: string): Message {
+  const all = JSON.parse(s) as unknown[];
+  const lastSeen = all[0] as number;
+  const f = all.slice(2);
+  const opt = <T>(v: unknown): T | undefined => (v === null ? undefined : (v as T));
+  const peer = (v: unknown): Peer | undefined => {
+    const p = opt<Peer>(v);
+    return p ? { host: p.host, ip: p.ip, port: p.port } : undefined;
+  };
+  return {
+    key: f[0] as string,
+    id: f[1] as string,
+    host: opt(f[2]),
+    mta: f[3] as Mta,
+    instance: opt(f[4]),
+    queueId: f[5] as string,
+    firstSeen: f[6] as number,
+    lastSeen,
+    state: f[7] as MessageState,
+    fragment: f[8] as boolean,
+    messageId: opt(f[9]),
+    from: opt(f[10]),
+    subject: opt(f[11]),
+    size: opt(f[12]),
+    recipientCount: opt(f[13]),
+    client: peer(f[14]),
+    helo: opt(f[15]),
+    protocol: opt(f[16]),
+    authMethod: opt(f[17]),
+    authUser: opt(f[18]),
+    tls: opt(f[19]),
+    recipients: (f[20] as Recipient[]).map((r) => ({
+      address: r.address,
+      origTo: r.origTo,
+      status: r.status,
+      dsn: r.dsn,
+      statusText: r.statusText,
+      relay: peer(r.relay),
+      delay: r.delay,
+      delays: r.delays,
+      attempts: r.attempts,
+      firstAttempt: r.firstAttempt,
+      lastAttempt: r.lastAttempt,
+    })),
+    rejects: opt(f[21]),
+    milters: opt(f[22]),
+    bounceNotices: opt(f[23]),
+    events: f[24] as string,
+    eventsTotal: f[25] as number,
+  };
+}
