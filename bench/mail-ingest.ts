@@ -1,12 +1,12 @@
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { datedIndex, INDEX_PREFIX, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_ALIAS, MAIL_MESSAGES_PATTERN } from '../common/es/names';
+import { mailEventsIndex, mailMessagesIndex, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_ALIAS, MAIL_MESSAGES_PATTERN } from '../common/es/names';
 import { parseMailLine } from '../ingest/parse/mail';
 import { mailEventDocument } from '../ingest/normalize/mail/event';
 import { MessageAssembler } from '../ingest/reconstruct/mail/assembler';
 import { toDocument } from '../ingest/reconstruct/mail/message';
-import { grokCases, MAIL_CORPUS, replayMessages } from './mail-replay';
+import { corpusMailLines, grokCases, replayMessages } from './mail-replay';
 import { deleteEvents, plainBulk, round2, runIngestCommand, type EsTarget } from './zeek-ingest';
 
 /**
@@ -17,7 +17,6 @@ import { deleteEvents, plainBulk, round2, runIngestCommand, type EsTarget } from
  *  - the worker's peak RSS while 100k messages are open at once (target: under 300 MB).
  */
 
-const FAIL2BAN = join(MAIL_CORPUS, 'fail2ban', 'logs');
 const TIME = { reference: Date.UTC(2026, 11, 31), timeZone: 'UTC' };
 const OPEN_AT_ONCE = 100_000;
 
@@ -31,21 +30,11 @@ export interface MailBenchResult {
   peakRssMb: number;
 }
 
-/** Every real mail line of the corpus, as a mail log holds them: syslog lines of all daemons, Postfix behind a header. */
-function corpusLines(): string[] {
-  const lines: string[] = [];
-  for (const name of readdirSync(FAIL2BAN)) {
-    for (const line of readFileSync(join(FAIL2BAN, name), 'utf8').split('\n')) if (line && !line.startsWith('#')) lines.push(line);
-  }
-  for (const c of grokCases()) if (!c.data.includes('\n')) lines.push(`Nov 24 10:00:00 mx1 postfix/${c.daemon}[4242]: ${c.data}`);
-  return lines;
-}
-
 export async function benchMailIngest(es: EsTarget, minLines: number, say: (line: string) => void): Promise<MailBenchResult> {
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-mail-'));
   try {
     // Parsing: the corpus's variety, repeated to volume.
-    const corpus = corpusLines();
+    const corpus = corpusMailLines();
     const repeats = Math.ceil(minLines / corpus.length);
     let parsed = 0;
     let started = process.hrtime.bigint();
@@ -124,12 +113,12 @@ async function serialize(lines: string[], file: string): Promise<void> {
     if (outcome.kind === 'error') continue;
     const event = outcome.kind === 'event' ? outcome.event : undefined;
     const doc = mailEventDocument(lines[i], outcome.header, event, { ingested, sensor: 'bench', filePath: 'mail.log', offset: i });
-    chunk.push(`{"create":{"_index":"${datedIndex(`${INDEX_PREFIX}-mail-events`, doc['@timestamp'] as string, 'daily')}","_id":"e${i}"}}\n${JSON.stringify(doc)}\n`);
+    chunk.push(`{"create":{"_index":"${mailEventsIndex(doc['@timestamp'] as string, 'daily')}","_id":"e${i}"}}\n${JSON.stringify(doc)}\n`);
     if (event) assembler.add(outcome.header, event, `e${i}`);
     for (const m of assembler.takeDirty()) {
       if (m.state === 'open') continue;
       const message = toDocument(m, { ingested, sensor: 'bench' });
-      chunk.push(`{"index":{"_index":"${datedIndex(`${INDEX_PREFIX}-mail-messages`, message['@timestamp'] as string, 'daily')}","_id":"${m.id}"}}\n${JSON.stringify(message)}\n`);
+      chunk.push(`{"index":{"_index":"${mailMessagesIndex(message['@timestamp'] as string, 'daily')}","_id":"${m.id}"}}\n${JSON.stringify(message)}\n`);
     }
     if (chunk.length >= 10_000) await flush();
   }

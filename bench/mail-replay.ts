@@ -19,23 +19,50 @@ function repositoryRoot(): string {
 export const MAIL_CORPUS = resolve(repositoryRoot(), '..', 'shared', 'corpus', 'mail');
 export const GROK_DIR = join(MAIL_CORPUS, 'postfix-grok-patterns', 'test');
 
+/** One test case of whyscream/postfix-grok-patterns: a real Postfix message without its syslog prefix. */
 export interface GrokCase {
+  file: string;
   /** The daemon the case's file is named after (`smtpd` for `smtpd_0003.yaml`). */
   daemon: string;
-  file: string;
-  data: string;
-  results: Record<string, unknown>;
+  /** The grok pattern name: `POSTFIX_SMTPD`. */
   pattern: string;
+  /** The message. */
+  data: string;
+  /** Expected fields, every value a string as written. */
+  results: Record<string, string>;
 }
 
-export function grokCases(dir = GROK_DIR): GrokCase[] {
-  return readdirSync(dir)
+export function grokCase(file: string): GrokCase {
+  // The failsafe schema keeps every scalar a string: `4104E3D` or `0.20` stay exactly as written.
+  const doc = parse(readFileSync(join(GROK_DIR, file), 'utf8'), { schema: 'failsafe' }) as { pattern: string; data: string; results?: Record<string, string> };
+  return {
+    file,
+    daemon: file.replace(/_\d+\.yaml$/, ''),
+    pattern: /%\{(\w+)\}/.exec(doc.pattern)?.[1] ?? '',
+    data: doc.data,
+    results: doc.results ?? {},
+  };
+}
+
+export function grokCases(): GrokCase[] {
+  return readdirSync(GROK_DIR)
     .filter((name) => name.endsWith('.yaml'))
     .sort()
-    .map((file) => {
-      const y = parse(readFileSync(join(dir, file), 'utf8')) as { data: string; results?: Record<string, unknown>; pattern: string };
-      return { daemon: file.replace(/_\d+\.yaml$/, ''), file, data: String(y.data), results: y.results ?? {}, pattern: y.pattern };
-    });
+    .map(grokCase);
+}
+
+/**
+ * Every real mail line of the corpus as a mail log holds them: the syslog lines of all fail2ban daemons (their
+ * annotation comments left out), and the Postfix messages behind a syslog header naming their daemon.
+ */
+export function corpusMailLines(): string[] {
+  const dir = join(MAIL_CORPUS, 'fail2ban', 'logs');
+  const lines: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) if (line.trim() !== '' && !line.startsWith('#')) lines.push(line);
+  }
+  for (const c of grokCases()) if (!c.data.includes('\n')) lines.push(`Nov 24 10:00:00 mx1 postfix/${c.daemon}[4242]: ${c.data}`);
+  return lines;
 }
 
 interface Step {

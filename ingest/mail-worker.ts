@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { datedIndex, INDEX_PREFIX, type IndexRollover } from '../common/es/names';
+import { mailEventsIndex, mailMessagesIndex, type IndexRollover } from '../common/es/names';
 import type { SourceFile, SourceLine } from './source/line';
 import { parseMailLine } from './parse/mail';
 import { mailEventDocument } from './normalize/mail/event';
@@ -27,8 +27,6 @@ export interface MailWorkerOptions extends PipelineOptions, AssemblerOptions {
   restore?: () => AsyncIterable<Message>;
 }
 
-const EVENTS_PREFIX = `${INDEX_PREFIX}-mail-events`;
-const MESSAGES_PREFIX = `${INDEX_PREFIX}-mail-messages`;
 /** About what one message document takes in a bulk request (a few recipients, a few lines linked). */
 const MESSAGE_DOCUMENT_BYTES = 1500;
 /** Messages timed out per check at most: a log that resumes after a long silence closes its backlog over a few batches. */
@@ -117,7 +115,7 @@ export class MailIngestWorker extends IngestPipeline {
       });
       const id = documentId(file.key, line.offset);
       stats.logType(logType).lines++;
-      this.push(datedIndex(EVENTS_PREFIX, doc['@timestamp'] as string, this.options.rollover), id, JSON.stringify(doc), logType, { logType, line, sensor: this.options.sensor });
+      this.push(mailEventsIndex(doc['@timestamp'] as string, this.options.rollover), id, JSON.stringify(doc), logType, { logType, line, sensor: this.options.sensor });
       if (event) this.assembler.add(outcome.header, event, id);
     }
     this.acknowledge(line);
@@ -138,7 +136,7 @@ export class MailIngestWorker extends IngestPipeline {
     const ingested = this.ingestedNow();
     for (const m of this.assembler.takeDirty()) {
       const doc = toDocument(m, { ingested, sensor: this.options.sensor });
-      const index = datedIndex(MESSAGES_PREFIX, doc['@timestamp'] as string, this.options.rollover);
+      const index = mailMessagesIndex(doc['@timestamp'] as string, this.options.rollover);
       this.push(index, m.id, JSON.stringify(doc), 'mail.message', { logType: 'mail.message', sensor: this.options.sensor }, 'index');
     }
   }

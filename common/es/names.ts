@@ -28,6 +28,16 @@ export const MAIL_EVENTS_PATTERN = `${INDEX_PREFIX}-mail-events-*`;
 export const MAIL_MESSAGES_ALIAS = `${INDEX_PREFIX}-mail-messages`;
 export const MAIL_MESSAGES_PATTERN = `${INDEX_PREFIX}-mail-messages-*`;
 
+/** `vigil-mail-events-2026.11.24`: the index of a mail line's event, from its ISO8601 timestamp. */
+export function mailEventsIndex(isoTimestamp: string, rollover: IndexRollover): string {
+  return datedIndex(MAIL_EVENTS_ALIAS, isoTimestamp, rollover);
+}
+
+/** `vigil-mail-messages-2026.11.24`: the index of a message document, from the time of its first line. */
+export function mailMessagesIndex(isoTimestamp: string, rollover: IndexRollover): string {
+  return datedIndex(MAIL_MESSAGES_ALIAS, isoTimestamp, rollover);
+}
+
 /** `<prefix>-2026.11.24` (daily) or `<prefix>-2026.11` (monthly), from an ISO8601 timestamp. */
 export function datedIndex(prefix: string, isoTimestamp: string, rollover: IndexRollover): string {
   const y = isoTimestamp.slice(0, 4);

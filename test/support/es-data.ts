@@ -26,11 +26,11 @@ export async function countDeadLetters(client: Client): Promise<number> {
   return (await client.count({ index: DEAD_LETTER_INDEX, ignore_unavailable: true, allow_no_indices: true })).count;
 }
 
-/** Documents per `log.file.path` in events (Zeek's, or those of `eventsIndex`) and dead letters together. */
-export async function countByFile(client: Client, eventsIndex: string = ZEEK_EVENTS_ALIAS): Promise<Map<string, { events: number; deadLetters: number }>> {
+/** Documents per `log.file.path` in events and dead letters together. */
+export async function countByFile(client: Client): Promise<Map<string, { events: number; deadLetters: number }>> {
   await refresh(client);
   const out = new Map<string, { events: number; deadLetters: number }>();
-  for (const [index, slot] of [[eventsIndex, 'events'], [DEAD_LETTER_INDEX, 'deadLetters']] as const) {
+  for (const [index, slot] of [[ZEEK_EVENTS_ALIAS, 'events'], [DEAD_LETTER_INDEX, 'deadLetters']] as const) {
     let after: Record<string, string | number | null> | undefined;
     for (;;) {
       const res = await client.search({

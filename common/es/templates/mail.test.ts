@@ -1,5 +1,4 @@
-import { grokCases, replayMessages } from '../../../bench/mail-replay';
-import { fail2banCases, fail2banFiles } from '../../../test/support/fail2ban';
+import { corpusMailLines, replayMessages } from '../../../bench/mail-replay';
 import { parseMailLine } from '../../../ingest/parse/mail';
 import { mailEventDocument } from '../../../ingest/normalize/mail/event';
 import { MessageAssembler } from '../../../ingest/reconstruct/mail/assembler';
@@ -7,13 +6,6 @@ import { toDocument } from '../../../ingest/reconstruct/mail/message';
 import { MAIL_EVENT_FIELDS, MAIL_MESSAGE_FIELDS, mailEventsTemplate, mailMessagesTemplate } from './mail';
 
 const TIME = { reference: Date.UTC(2026, 11, 31), timeZone: 'UTC' };
-
-/** Every real mail line of the corpus: the syslog lines of all daemons, and Postfix messages behind a header. */
-function corpusLines(): string[] {
-  const lines = fail2banFiles().flatMap((name) => fail2banCases(name).map((c) => c.line));
-  for (const c of grokCases()) if (!c.data.includes('\n')) lines.push(`Nov 24 10:00:00 mx1 postfix/${c.daemon}[4242]: ${c.data}`);
-  return lines;
-}
 
 /** Dotted paths of the leaves of a document; arrays of objects contribute their elements' paths. */
 function leafPaths(value: unknown, prefix = '', out = new Set<string>()): Set<string> {
@@ -36,7 +28,7 @@ function unmapped(paths: Iterable<string>, fields: Readonly<Record<string, Reado
 }
 
 describe('mail index templates', () => {
-  const lines = corpusLines();
+  const lines = corpusMailLines();
 
   it('map every field the normalizer writes for any line of the corpus', () => {
     const paths = new Set<string>();

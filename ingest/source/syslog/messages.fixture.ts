@@ -4,8 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
-import { CORPUS } from '../../../test/support/corpus';
+import { grokCases } from '../../../bench/mail-replay';
 import { fail2banCases } from '../../../test/support/fail2ban';
 import { decodeSpoolLine, type SpoolRecord } from './record';
 import { SEGMENT_NAME } from './spool';
@@ -15,14 +14,10 @@ export const POSTFIX_LINES = fail2banCases('postfix').map((c) => c.line);
 /** Exim's own log lines (`2013-01-04 17:03:46 login authenticator failed for ...`): no syslog header. */
 export const EXIM_LINES = fail2banCases('exim').map((c) => c.line);
 
-const GROK_DIR = path.join(CORPUS, 'mail', 'postfix-grok-patterns', 'test');
-
 /** Postfix messages without their syslog header, with the daemon the test file is named after. */
-export const POSTFIX_MESSAGES: Array<{ daemon: string; data: string }> = readdirSync(GROK_DIR)
-  .filter((name) => name.endsWith('.yaml'))
-  .sort()
-  .map((name) => ({ daemon: name.replace(/_\d+\.yaml$/, ''), data: (parse(readFileSync(path.join(GROK_DIR, name), 'utf8')) as { data: string }).data }))
-  .filter((m) => typeof m.data === 'string' && !m.data.includes('\n'));
+export const POSTFIX_MESSAGES: Array<{ daemon: string; data: string }> = grokCases()
+  .filter((c) => !c.data.includes('\n'))
+  .map(({ daemon, data }) => ({ daemon, data }));
 
 /**
  * The n-th of an endless series of distinct real messages, as mail servers send them to a remote syslog: in turn a
