@@ -148,6 +148,7 @@ export class MailIngestWorker extends IngestPipeline {
 
   private referenceOf(file: SourceFile): number {
     const cached = this.references.get(file.key);
+    if (cached === undefined) this.stats.filesRead++;
     const now = Date.now();
     if (cached && now - cached.at < REFERENCE_TTL_MS) return cached.mtime;
     let mtime: number;

@@ -67,6 +67,7 @@ describe('mail ingest of a real Postfix log', () => {
 
     const summary = await ingest(env, path);
     expect(summary.linesRead).toBe(lines);
+    expect(summary.filesRead).toBe(1);
     expect(summary.deadLettered).toBe(0);
     await refresh(es());
     expect((await es().count({ index: MAIL_EVENTS_ALIAS })).count).toBe(lines);
