@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VigilError } from '../common/errors';
+import { registerDetect } from './commands/detect';
 import { registerEs } from './commands/es';
 import { registerIngest } from './commands/ingest';
 import { registerQuickstart } from './commands/quickstart';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerEs(program);
   registerSetup(program);
   registerIngest(program);
+  registerDetect(program);
   registerQuickstart(program);
   return program;
 }

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'VIGIL_PARSE'
   | 'VIGIL_SOURCE'
   | 'VIGIL_CHECKPOINT'
-  | 'VIGIL_USAGE';
+  | 'VIGIL_USAGE'
+  | 'VIGIL_PASS_RUNNING';
 
 export class VigilError extends Error {
   readonly code: ErrorCode;
@@ -52,6 +53,13 @@ export class SourceError extends VigilError {
 export class UsageError extends VigilError {
   constructor(message: string) {
     super('VIGIL_USAGE', message);
+  }
+}
+
+/** Another detection pass of the same partition holds the lease. */
+export class PassRunningError extends VigilError {
+  constructor(message: string, meta: Record<string, unknown> = {}) {
+    super('VIGIL_PASS_RUNNING', message, { meta });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { INGEST_USER } from '../../common/es/client';
+import { DETECTOR_USER, INGEST_USER } from '../../common/es/client';
 import { createIngestApiKey, runSetup } from '../../common/es/setup';
 import { commandContext } from '../context';
 import { addLocalUser, localCredentials } from '../local-es';
@@ -25,12 +25,16 @@ export async function setupAction(configFile: string | undefined, opts: { json?:
     // On the local instance Vigil manages the ingest user; its password is saved before the user is created, so an
     // interrupted setup never leaves a user whose password nobody knows.
     let ingestUserPassword: string | undefined;
+    let detectorUserPassword: string | undefined;
     if (local) {
-      ingestUserPassword = localCredentials().credentials?.users?.[INGEST_USER]?.password ?? generatePassword();
+      const users = localCredentials().credentials?.users;
+      ingestUserPassword = users?.[INGEST_USER]?.password ?? generatePassword();
       addLocalUser(INGEST_USER, ingestUserPassword);
+      detectorUserPassword = users?.[DETECTOR_USER]?.password ?? generatePassword();
+      addLocalUser(DETECTOR_USER, detectorUserPassword);
     }
     const security = local ? fileRealmSecurity(client) : nativeSecurity(client);
-    const steps = await runSetup(client, { replicas: ctx.config.elasticsearch.replicas, security, ingestUserPassword });
+    const steps = await runSetup(client, { replicas: ctx.config.elasticsearch.replicas, security, ingestUserPassword, detectorUserPassword });
     if (opts.ingestApiKey && local) {
       throw new UsageError('--ingest-api-key needs a cluster with the native realm; the local instance has the ingest user instead');
     }

@@ -1,23 +1,11 @@
 import { z } from 'zod';
-import * as ipaddr from 'ipaddr.js';
+import { cidr, conduitSchema, detectorSchema, zoneSchema } from './detector-schema';
 
 /**
  * The one configuration schema. Every key has a description and a default; unknown keys are rejected so a typo
  * stops the program at start instead of being ignored. `vigil config --print-defaults` prints the defaults and
  * the README lists every key from this file.
  */
-
-const cidr = z.string().refine(
-  (s) => {
-    try {
-      ipaddr.parseCIDR(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a network in CIDR notation such as 10.0.0.0/8 or fd00::/8' },
-);
 
 const positiveInt = () => z.number().int().positive();
 
@@ -137,8 +125,14 @@ export const configSchema = z.strictObject({
         .describe('Local networks: traffic between them is internal, to elsewhere outbound (`network.direction`).'),
     })
     .prefault({}),
+  zones: z.array(zoneSchema).default([]).describe('Network zones by subnet, with their Purdue level (IEC 62443 zones).'),
+  conduits: z
+    .array(conduitSchema)
+    .default([])
+    .describe('Flows allowed between zones; with zones configured, a flow between two zones that no conduit allows is an anomaly. Empty: no policy.'),
   elasticsearch: elasticsearchSchema,
   ingest: ingestSchema,
+  detector: detectorSchema,
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Env: VIGIL_LOG_LEVEL.'),

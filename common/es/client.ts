@@ -4,7 +4,7 @@ import { ConfigError, ElasticsearchUnavailableError } from '../errors';
 import type { VigilConfig } from '../config/schema';
 
 /** Who is connecting: the administrator installs templates and roles; the ingest worker only writes events. */
-export type EsRole = 'admin' | 'ingest';
+export type EsRole = 'admin' | 'ingest' | 'detector';
 
 export interface EsConnection {
   url: string;
@@ -26,6 +26,8 @@ export interface LocalCredentials {
 
 /** The user `vigil setup` creates on the local instance for the ingest worker. */
 export const INGEST_USER = 'vigil_ingest';
+/** The user `vigil setup` creates on the local instance for the detector. */
+export const DETECTOR_USER = 'vigil_detector';
 
 /**
  * Resolves the connection: the configured URL when there is one, else the local instance's credentials file.
@@ -52,6 +54,10 @@ export function resolveConnection(
   const ingest = credentials.users?.[INGEST_USER];
   if (role === 'ingest' && ingest) {
     return { url: credentials.url, username: INGEST_USER, password: ingest.password, origin: credentialsFile };
+  }
+  const detector = credentials.users?.[DETECTOR_USER];
+  if (role === 'detector' && detector) {
+    return { url: credentials.url, username: DETECTOR_USER, password: detector.password, origin: credentialsFile };
   }
   return { url: credentials.url, username: credentials.username, password: credentials.password, origin: credentialsFile };
 }

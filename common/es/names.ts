@@ -45,3 +45,20 @@ export function datedIndex(prefix: string, isoTimestamp: string, rollover: Index
   if (rollover === 'monthly') return `${prefix}-${y}.${m}`;
   return `${prefix}-${y}.${m}.${isoTimestamp.slice(8, 10)}`;
 }
+
+/** Baselines: one document per model and entity (or pair), rewritten as the detector learns. */
+export const BASELINES_INDEX = `${INDEX_PREFIX}-baselines`;
+/** Anomalies: create-only evidence, one index per month of detection window, read through the alias. */
+export const ANOMALIES_ALIAS = `${INDEX_PREFIX}-anomalies`;
+export const ANOMALIES_PATTERN = `${INDEX_PREFIX}-anomalies-*`;
+/** Incidents: anomalies grouped by shared entities; a document grows as anomalies join. */
+export const INCIDENTS_INDEX = `${INDEX_PREFIX}-incidents`;
+/** Triage decisions: append-only, hash-chained. */
+export const EVALUATIONS_INDEX = `${INDEX_PREFIX}-evaluations`;
+/** The detector's own progress (watermark per partition) and its pass leases. */
+export const DETECTOR_STATE_INDEX = `${INDEX_PREFIX}-detector-state`;
+
+/** `vigil-anomalies-2026.11`: anomalies by month of their window's start. */
+export function anomaliesIndex(isoTimestamp: string): string {
+  return datedIndex(ANOMALIES_ALIAS, isoTimestamp, 'monthly');
+}

@@ -1,10 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { DEAD_LETTER_INDEX, INDEX_PREFIX, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, ZEEK_EVENTS_PATTERN } from './names';
+import {
+  ANOMALIES_PATTERN,
+  BASELINES_INDEX,
+  DEAD_LETTER_INDEX,
+  DETECTOR_STATE_INDEX,
+  EVALUATIONS_INDEX,
+  INCIDENTS_INDEX,
+  INDEX_PREFIX,
+  MAIL_EVENTS_PATTERN,
+  MAIL_MESSAGES_PATTERN,
+  ZEEK_EVENTS_PATTERN,
+} from './names';
+import { DETECTOR_SINGLE_INDICES, detectorTemplates } from './templates/detector';
 import { mailEventsTemplate, mailMessagesTemplate } from './templates/mail';
 import { deadLetterTemplate } from './templates/dead-letter';
 import { zeekEventsTemplate } from './templates/zeek';
-import { INGEST_USER } from './client';
+import { DETECTOR_USER, INGEST_USER } from './client';
 import type { Change, RoleDefinition, SecurityBackend } from './security';
 
 /**
@@ -21,6 +33,9 @@ export interface SetupStep {
 
 export const INGEST_ROLE = 'vigil_ingest';
 export const READER_ROLE = 'vigil_reader';
+export const DETECTOR_ROLE = 'vigil_detector';
+export const ANALYST_ROLE = 'vigil_analyst';
+type VigilRole = typeof INGEST_ROLE | typeof READER_ROLE | typeof DETECTOR_ROLE | typeof ANALYST_ROLE;
 
 /**
  * The ingest worker may only add events: `create_doc` cannot overwrite an existing id, so a compromised or buggy
@@ -28,8 +43,12 @@ export const READER_ROLE = 'vigil_reader';
  * Mail message documents are the exception: they are summaries rebuilt from events as lines arrive, so the worker
  * rewrites them (`index`) and reads back the open ones after a restart (`read`, and `maintenance` to refresh first);
  * it still cannot delete them, and the lines they summarise stay create-only.
+ *
+ * The detector reads events and evaluations, adds anomalies with `create_doc` only (evidence, CIP-015 R3), and
+ * rewrites what is its own working memory: baselines, incidents and its progress. Analysts (the Grafana app, `vigil
+ * evaluate`) add evaluations and cannot change one already written. Nobody but an administrator deletes.
  */
-export function roleDefinitions(): Record<typeof INGEST_ROLE | typeof READER_ROLE, RoleDefinition> {
+export function roleDefinitions(): Record<VigilRole, RoleDefinition> {
   return {
     [INGEST_ROLE]: {
       cluster: ['monitor'],
@@ -44,6 +63,23 @@ export function roleDefinitions(): Record<typeof INGEST_ROLE | typeof READER_ROL
       indices: [{ names: [`${INDEX_PREFIX}-*`], privileges: ['read', 'view_index_metadata'] }],
       metadata: { managed_by: 'vigil', description: 'Dashboards and the Grafana data source: read only.' },
     },
+    [DETECTOR_ROLE]: {
+      cluster: ['monitor'],
+      indices: [
+        { names: [ZEEK_EVENTS_PATTERN, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, EVALUATIONS_INDEX], privileges: ['read', 'view_index_metadata'] },
+        { names: [ANOMALIES_PATTERN], privileges: ['create_doc', 'create_index', 'read', 'view_index_metadata'] },
+        { names: [BASELINES_INDEX, INCIDENTS_INDEX, DETECTOR_STATE_INDEX], privileges: ['index', 'read', 'maintenance', 'view_index_metadata'] },
+      ],
+      metadata: { managed_by: 'vigil', description: 'Detector: reads events, adds anomalies (never changes them), keeps its baselines, incidents and progress.' },
+    },
+    [ANALYST_ROLE]: {
+      cluster: ['monitor'],
+      indices: [
+        { names: [`${INDEX_PREFIX}-*`], privileges: ['read', 'view_index_metadata'] },
+        { names: [EVALUATIONS_INDEX], privileges: ['create_doc'] },
+      ],
+      metadata: { managed_by: 'vigil', description: 'Triage: reads everything, adds evaluations, never changes or deletes one.' },
+    },
   };
 }
 
@@ -53,6 +89,8 @@ export interface SetupOptions {
   security: SecurityBackend;
   /** Create (or keep) the ingest user with this password; undefined: no user is managed. */
   ingestUserPassword?: string;
+  /** The same for the detector user. */
+  detectorUserPassword?: string;
 }
 
 export async function runSetup(client: Client, options: SetupOptions): Promise<SetupStep[]> {
@@ -62,16 +100,21 @@ export async function runSetup(client: Client, options: SetupOptions): Promise<S
     mailEventsTemplate({ replicas: options.replicas }),
     mailMessagesTemplate({ replicas: options.replicas }),
     deadLetterTemplate({ replicas: options.replicas }),
+    ...detectorTemplates({ replicas: options.replicas }),
   ];
   for (const template of templates) {
     steps.push(await putIndexTemplate(client, template.name, template.body as Record<string, unknown>));
   }
   steps.push(await ensureIndex(client, DEAD_LETTER_INDEX));
+  for (const index of DETECTOR_SINGLE_INDICES) steps.push(await ensureIndex(client, index));
   for (const [name, role] of Object.entries(roleDefinitions()) as Array<[string, RoleDefinition]>) {
     steps.push({ kind: 'role', name, change: await options.security.putRole(name, role, definitionHash(role)) });
   }
   if (options.ingestUserPassword) {
     steps.push({ kind: 'user', name: INGEST_USER, change: await options.security.ensureUser(INGEST_USER, options.ingestUserPassword, [INGEST_ROLE]) });
+  }
+  if (options.detectorUserPassword) {
+    steps.push({ kind: 'user', name: DETECTOR_USER, change: await options.security.ensureUser(DETECTOR_USER, options.detectorUserPassword, [DETECTOR_ROLE]) });
   }
   return steps;
 }

@@ -1,0 +1,46 @@
+import type { Client } from '@elastic/elasticsearch';
+
+export interface WrittenAnomaly {
+  id: string;
+  index: string;
+  document: Record<string, unknown>;
+}
+
+/**
+ * Writes anomalies with `create`: evidence is never overwritten, and the deterministic id makes a re-run of a
+ * window a duplicate (409) instead of a second alert. Buffered per model run and flushed in one bulk request.
+ */
+export class AnomalyWriter {
+  private buffer: WrittenAnomaly[] = [];
+  readonly stats = { written: 0, duplicates: 0, alerts: 0 };
+  /** Every anomaly written by this pass (ids and what incidents need), in order. */
+  readonly written: WrittenAnomaly[] = [];
+
+  constructor(private readonly client: Client) {}
+
+  add(anomaly: WrittenAnomaly): void {
+    this.buffer.push(anomaly);
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    const operations: unknown[] = [];
+    for (const a of batch) operations.push({ create: { _index: a.index, _id: a.id } }, a.document);
+    const response = await this.client.bulk({ operations, refresh: false });
+    response.items.forEach((item, i) => {
+      const result = item.create;
+      if (!result) return;
+      if (result.status === 409) {
+        this.stats.duplicates++;
+        return;
+      }
+      if (result.error) throw new Error(`writing anomaly ${batch[i].id} failed: ${result.error.type}: ${result.error.reason}`);
+      this.stats.written++;
+      const status = (batch[i].document.vigil as { anomaly: { status: string } }).anomaly.status;
+      if (status === 'alert') this.stats.alerts++;
+      this.written.push(batch[i]);
+    });
+  }
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import { BASELINES_INDEX } from '../../common/es/names';
+
+/**
+ * Baselines are documents in Elasticsearch, one per model, kind and key (a device, a pair, a sender...). The store
+ * reads the ones a page of aggregation buckets needs with one `mget`, keeps changed ones until `flush`, and writes
+ * them with one bulk `index` request. It holds at most the baselines of the pages not yet flushed, so memory does
+ * not grow with the number of entities; a model flushes after each page.
+ */
+export interface Baseline<S = unknown> {
+  model: string;
+  kind: string;
+  entity: { type: string; id: string };
+  key: string;
+  partition?: number;
+  status?: string;
+  first_seen: number;
+  last_seen: number;
+  updated?: number;
+  /** Start of the last window folded in: a window re-run after a crash is not counted twice. */
+  window?: number;
+  observations: number;
+  state: S;
+}
+
+interface StoredBaseline<S> extends Omit<Baseline<S>, 'first_seen' | 'last_seen' | 'updated' | 'window'> {
+  first_seen: string;
+  last_seen: string;
+  updated: string;
+  window?: string;
+}
+
+/** Whether this window was already folded into the baseline (a window re-run after a crash). */
+export function alreadyLearned(b: Baseline | undefined, windowStart: number): boolean {
+  return b?.window !== undefined && b.window >= windowStart;
+}
+
+export function baselineId(model: string, kind: string, key: string): string {
+  const id = `${model}:${kind}:${key}`;
+  // Elasticsearch ids are limited to 512 bytes; long keys (URLs, subjects) are hashed.
+  return Buffer.byteLength(id) <= 256 ? id : `${model}:${kind}:sha256:${createHash('sha256').update(key).digest('base64url')}`;
+}
+
+export interface BaselineStoreStats {
+  read: number;
+  written: number;
+  requests: number;
+}
+
+export class BaselineStore {
+  private readonly dirty = new Map<string, Baseline>();
+  readonly stats: BaselineStoreStats = { read: 0, written: 0, requests: 0 };
+
+  constructor(
+    private readonly client: Client,
+    private readonly index = BASELINES_INDEX,
+  ) {}
+
+  /** The baselines of these keys that exist, by id. Unflushed changes are returned as they are now. */
+  async getMany<S>(model: string, kind: string, keys: Iterable<string>): Promise<Map<string, Baseline<S>>> {
+    const out = new Map<string, Baseline<S>>();
+    const wanted: string[] = [];
+    for (const key of keys) {
+      const id = baselineId(model, kind, key);
+      const pending = this.dirty.get(id);
+      if (pending) out.set(key, pending as Baseline<S>);
+      else wanted.push(key);
+    }
+    for (let i = 0; i < wanted.length; i += 1000) {
+      const chunk = wanted.slice(i, i + 1000);
+      this.stats.requests++;
+      const response = await this.client.mget<StoredBaseline<S>>({ index: this.index, ids: chunk.map((k) => baselineId(model, kind, k)) });
+      response.docs.forEach((doc, j) => {
+        if ('found' in doc && doc.found && doc._source) {
+          this.stats.read++;
+          out.set(chunk[j], fromStored(doc._source));
+        }
+      });
+    }
+    return out;
+  }
+
+  async get<S>(model: string, kind: string, key: string): Promise<Baseline<S> | undefined> {
+    return (await this.getMany<S>(model, kind, [key])).get(key);
+  }
+
+  put(baseline: Baseline): void {
+    this.dirty.set(baselineId(baseline.model, baseline.kind, baseline.key), baseline);
+  }
+
+  get pending(): number {
+    return this.dirty.size;
+  }
+
+  /** Writes every changed baseline; refused documents are an error, since a lost baseline would re-alert. */
+  async flush(now = Date.now()): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const operations: unknown[] = [];
+    for (const [id, b] of this.dirty) {
+      operations.push({ index: { _index: this.index, _id: id } }, toStored(b, now));
+    }
+    this.stats.requests++;
+    const response = await this.client.bulk({ operations, refresh: false });
+    if (response.errors) {
+      const failed = response.items.find((item) => item.index?.error);
+      throw new Error(`writing baselines failed: ${JSON.stringify(failed?.index?.error)}`);
+    }
+    this.stats.written += this.dirty.size;
+    this.dirty.clear();
+  }
+}
+
+function toStored<S>(b: Baseline<S>, now: number): StoredBaseline<S> {
+  return {
+    ...b,
+    first_seen: new Date(b.first_seen).toISOString(),
+    last_seen: new Date(b.last_seen).toISOString(),
+    updated: new Date(now).toISOString(),
+    window: b.window !== undefined ? new Date(b.window).toISOString() : undefined,
+  };
+}
+
+function fromStored<S>(s: StoredBaseline<S>): Baseline<S> {
+  return {
+    ...s,
+    first_seen: Date.parse(s.first_seen),
+    last_seen: Date.parse(s.last_seen),
+    updated: Date.parse(s.updated),
+    window: s.window !== undefined ? Date.parse(s.window) : undefined,
+  };
+}

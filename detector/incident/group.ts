@@ -1,0 +1,201 @@
+import type { Client } from '@elastic/elasticsearch';
+import { INCIDENTS_INDEX } from '../../common/es/names';
+import type { WrittenAnomaly } from '../anomaly/writer';
+
+/**
+ * Incidents: alerts that share an entity (a host, a user, a mail sender or recipient) within the incident window
+ * are one incident, across models and domains: a phishing message to a user, a new beacon from that user's host,
+ * then that host writing to a PLC. The summary is built from the facts in the anomalies, in time order.
+ *
+ * Only the anomaly's own entity and peer join incidents, not every address it lists: an anomaly that names a
+ * thousand scanning sources would otherwise pull every incident of the day into one.
+ */
+export interface IncidentEntry {
+  time: number;
+  anomaly: string;
+  model: string;
+  kind: string;
+  domain: string;
+  entity: string;
+  peer?: string;
+  score: number;
+  explanation: string;
+  techniques: string[];
+}
+
+export interface Incident {
+  id: string;
+  start: number;
+  end: number;
+  score: number;
+  entities: string[];
+  timeline: IncidentEntry[];
+  relatedIp: string[];
+}
+
+interface StoredIncident {
+  '@timestamp': string;
+  incident: {
+    id: string;
+    status: string;
+    score: number;
+    start: string;
+    end: string;
+    updated: string;
+    title: string;
+    summary: string;
+    models: string[];
+    domains: string[];
+    entities: string[];
+    anomalies: string[];
+    anomaly_count: number;
+    alert_count: number;
+    techniques: string[];
+    timeline: IncidentEntry[];
+  };
+  related: { ip: string[] };
+}
+
+const MAX_TIMELINE = 500;
+
+export function entryOf(a: WrittenAnomaly): IncidentEntry {
+  const doc = a.document as {
+    '@timestamp': string;
+    vigil: { anomaly: { id: string; model: string; kind: string; domain: string; score: number; explanation: string; entity: { id: string }; peer?: { id: string } } };
+    threat?: { technique: { id: string[] } };
+  };
+  const an = doc.vigil.anomaly;
+  return {
+    time: Date.parse(doc['@timestamp']),
+    anomaly: an.id,
+    model: an.model,
+    kind: an.kind,
+    domain: an.domain,
+    entity: an.entity.id,
+    peer: an.peer?.id,
+    score: an.score,
+    explanation: an.explanation,
+    techniques: doc.threat?.technique.id ?? [],
+  };
+}
+
+function isIp(s: string): boolean {
+  return /^[0-9.]+$|:/.test(s);
+}
+
+/** Groups this pass's alerts into incidents, joining open incidents already stored, and writes them. */
+export async function groupIncidents(client: Client, alerts: WrittenAnomaly[], windowMs: number, now = Date.now()): Promise<{ created: number; updated: number }> {
+  const entries = alerts.map(entryOf).sort((a, b) => a.time - b.time);
+  const touched = new Map<string, Incident>();
+  const known = new Set<string>();
+  let created = 0;
+  for (const e of entries) {
+    const keys = [e.entity, ...(e.peer ? [e.peer] : [])];
+    let target = [...touched.values()].find((inc) => inc.end >= e.time - windowMs && keys.some((k) => inc.entities.includes(k)));
+    if (!target) target = await findOpen(client, keys, e.time - windowMs);
+    if (!target) {
+      target = { id: `inc-${e.anomaly}`, start: e.time, end: e.time, score: 0, entities: [], timeline: [], relatedIp: [] };
+      created++;
+    } else known.add(target.id);
+    if (!target.timeline.some((t) => t.anomaly === e.anomaly)) {
+      if (target.timeline.length < MAX_TIMELINE) target.timeline.push(e);
+      target.start = Math.min(target.start, e.time);
+      target.end = Math.max(target.end, e.time);
+      for (const k of keys) if (!target.entities.includes(k)) target.entities.push(k);
+      for (const k of keys) if (isIp(k) && !target.relatedIp.includes(k)) target.relatedIp.push(k);
+      target.score = incidentScore(target.timeline);
+    }
+    touched.set(target.id, target);
+  }
+  if (touched.size === 0) return { created: 0, updated: 0 };
+  const operations: unknown[] = [];
+  for (const inc of touched.values()) operations.push({ index: { _index: INCIDENTS_INDEX, _id: inc.id } }, storedIncident(inc, now));
+  const r = await client.bulk({ operations, refresh: 'wait_for' });
+  if (r.errors) throw new Error(`writing incidents failed: ${JSON.stringify(r.items.find((i) => i.index?.error)?.index?.error)}`);
+  return { created, updated: touched.size - created };
+}
+
+async function findOpen(client: Client, keys: string[], since: number): Promise<Incident | undefined> {
+  const r = await client.search<StoredIncident>({
+    index: INCIDENTS_INDEX,
+    size: 1,
+    ignore_unavailable: true,
+    sort: [{ 'incident.score': 'desc' }],
+    query: { bool: { filter: [{ terms: { 'incident.entities': keys } }, { range: { 'incident.end': { gte: since, format: 'epoch_millis' } } }] } },
+  });
+  const s = r.hits.hits[0]?._source;
+  if (!s) return undefined;
+  return {
+    id: s.incident.id,
+    start: Date.parse(s.incident.start),
+    end: Date.parse(s.incident.end),
+    score: s.incident.score,
+    entities: s.incident.entities,
+    timeline: s.incident.timeline,
+    relatedIp: s.related.ip,
+  };
+}
+
+/** The strongest anomaly, raised for each further domain (network, DNS, OT, email) the incident spans: a chain across domains is worse than its worst link. */
+export function incidentScore(timeline: IncidentEntry[]): number {
+  const max = Math.max(...timeline.map((t) => t.score));
+  const domains = new Set(timeline.map((t) => t.domain)).size;
+  const models = new Set(timeline.map((t) => t.model)).size;
+  return Math.min(100, Math.round((max + 8 * (domains - 1) + 3 * (models - domains)) * 10) / 10);
+}
+
+export function incidentSummary(inc: Incident): { title: string; summary: string } {
+  const t = inc.timeline;
+  const top = [...t].sort((a, b) => b.score - a.score)[0];
+  const span = formatSpan(inc.end - inc.start);
+  const models = [...new Set(t.map((e) => e.model.replace('_', ' ')))];
+  const title = `${top.entity}: ${top.kind.replace(/_/g, ' ')}${t.length > 1 ? ` and ${t.length - 1} more anomal${t.length === 2 ? 'y' : 'ies'}` : ''}`;
+  const steps = t.slice(0, 8).map((e, i) => `${i === 0 ? 'First' : 'Then'}, at ${new Date(e.time).toISOString()}, ${lowerFirst(e.explanation.replace(/\.$/, ''))}`);
+  const more = t.length > 8 ? ` ${t.length - 8} further anomalies follow.` : '';
+  const summary =
+    `${t.length} anomal${t.length === 1 ? 'y' : 'ies'} from ${models.length} model${models.length === 1 ? '' : 's'} (${models.join(', ')}) ` +
+    `over ${span} involving ${inc.entities.slice(0, 5).join(', ')}${inc.entities.length > 5 ? ` and ${inc.entities.length - 5} more` : ''}. ` +
+    steps.join('. ') +
+    '.' +
+    more;
+  return { title, summary };
+}
+
+function storedIncident(inc: Incident, now: number): StoredIncident {
+  const { title, summary } = incidentSummary(inc);
+  return {
+    '@timestamp': new Date(inc.start).toISOString(),
+    incident: {
+      id: inc.id,
+      status: 'open',
+      score: inc.score,
+      start: new Date(inc.start).toISOString(),
+      end: new Date(inc.end).toISOString(),
+      updated: new Date(now).toISOString(),
+      title,
+      summary,
+      models: [...new Set(inc.timeline.map((e) => e.model))],
+      domains: [...new Set(inc.timeline.map((e) => e.domain))],
+      entities: inc.entities,
+      anomalies: inc.timeline.map((e) => e.anomaly),
+      anomaly_count: inc.timeline.length,
+      alert_count: inc.timeline.length,
+      techniques: [...new Set(inc.timeline.flatMap((e) => e.techniques))],
+      timeline: inc.timeline,
+    },
+    related: { ip: inc.relatedIp },
+  };
+}
+
+function formatSpan(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  if (ms < 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  return `${(ms / 86_400_000).toFixed(1)} days`;
+}
+
+function lowerFirst(s: string): string {
+  // Explanations start with an address or a name more often than with a word; only a capitalised word is lowered.
+  return /^[A-Z][a-z]/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
+}
+

@@ -1,0 +1,243 @@
+import type { Baseline } from '../../baseline/store';
+import { alreadyLearned } from '../../baseline/store';
+import { decayFactor, scoreFrom } from '../../baseline/decay';
+import { compositePages } from '../../query/composite';
+import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
+import type { DetectionModel, ModelContext } from '../model';
+
+/**
+ * New connection: a device talks to a peer, on a port or with a protocol it never used. Each device's baseline
+ * counts how many new edges (peer, port, transport) it opens per window, decayed; that rate is its stability.
+ * Observing k new edges when the device's rate is λ has Poisson tail probability P(X >= k); the score grows with
+ * -log10 of it, so a PLC that has talked to the same three peers for weeks scores high on its first new peer, and
+ * a laptop that meets new hosts every hour scores low. A device seen for too few windows is still learning and is
+ * not scored. Both sides local (east-west) and local to remote are covered; the device is the side that opened
+ * the connection.
+ */
+
+export interface DeviceState {
+  /** Decayed count of windows in which the device was active. */
+  windows: number;
+  /** Decayed count of new edges opened. */
+  fresh: number;
+  /** Time of the last update (ms). */
+  t: number;
+  /** Ports (`port/transport`) and protocols the device used, up to a cap; beyond it the device is too varied to care. */
+  ports: string[];
+  protocols: string[];
+}
+
+interface EdgeState {
+  count: number;
+}
+
+interface Edge {
+  peer: string;
+  port: number;
+  transport: string;
+  protocol?: string;
+  first: number;
+  count: number;
+}
+
+const MAX_SET = 256;
+const MAX_EDGES_PER_WINDOW = 20_000;
+/** Windows of history a device needs before a new edge is judged. */
+const MIN_WINDOWS = 8;
+
+export class NewConnectionModel implements DetectionModel {
+  readonly id = 'new_connection' as const;
+
+  async run(ctx: ModelContext): Promise<void> {
+    const { window } = ctx;
+    let device: string | undefined;
+    let edges: Edge[] = [];
+    const flushDevice = async () => {
+      if (device !== undefined && edges.length > 0) await this.judge(ctx, device, edges);
+    };
+    for await (const page of compositePages(ctx.client, {
+      index: CONN_INDEX,
+      query: connQuery(window),
+      size: ctx.config.detector.pageSize,
+      sources: [
+        { device: { terms: { field: 'source.ip' } } },
+        { peer: { terms: { field: 'destination.ip' } } },
+        { port: { terms: { field: 'destination.port', missing_bucket: true } } },
+        { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
+        { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } },
+      ],
+      aggs: { first: { min: { field: '@timestamp' } } },
+    })) {
+      for (const b of page) {
+        const src = str(b.key.device)!;
+        ctx.count(b.doc_count, 0);
+        if (!ctx.isLocal(src) || !ctx.partition.owns(src)) continue;
+        if (src !== device) {
+          await flushDevice();
+          device = src;
+          edges = [];
+        }
+        // A device that opens more edges in one window than this is scanning; the rest are counted, not kept.
+        if (edges.length >= MAX_EDGES_PER_WINDOW) continue;
+        edges.push({
+          peer: str(b.key.peer)!,
+          port: Number(b.key.port ?? 0),
+          transport: str(b.key.transport) ?? 'unknown',
+          protocol: str(b.key.protocol),
+          first: (b.first as { value: number }).value,
+          count: b.doc_count,
+        });
+      }
+      // Baselines of finished devices are written page by page; the device still open is judged when it ends.
+      if (ctx.baselines.pending > 5000) await ctx.baselines.flush();
+    }
+    await flushDevice();
+  }
+
+  private async judge(ctx: ModelContext, device: string, rows: Edge[]): Promise<void> {
+    const { window, baselines } = ctx;
+    // One edge per (peer, port, transport); protocols seen on it are merged.
+    const byEdge = new Map<string, Edge & { protocols: Set<string> }>();
+    for (const r of rows) {
+      const key = `${device}|${r.peer}|${r.port}/${r.transport}`;
+      const e = byEdge.get(key);
+      if (e) {
+        e.first = Math.min(e.first, r.first);
+        e.count += r.count;
+        if (r.protocol) e.protocols.add(r.protocol);
+      } else byEdge.set(key, { ...r, protocols: new Set(r.protocol ? [r.protocol] : []) });
+    }
+    const deviceBase = await baselines.get<DeviceState>(this.id, 'device', device);
+    if (alreadyLearned(deviceBase, window.start)) return;
+    const known = await baselines.getMany<EdgeState>(this.id, 'edge', byEdge.keys());
+    const state: DeviceState = deviceBase?.state ?? { windows: 0, fresh: 0, t: window.start, ports: [], protocols: [] };
+    const keep = deviceBase ? decayFactor(window.start - state.t, ctx.halfLifeMs) : 1;
+    const fresh: Array<Edge & { protocols: Set<string>; key: string; kind: string }> = [];
+    for (const [key, e] of byEdge) {
+      const b = known.get(key);
+      const tainted = ctx.feedback.isTainted(this.id, device, e.peer);
+      if (b && b.status !== 'tainted' && !tainted) continue;
+      const port = `${e.port}/${e.transport}`;
+      const newProtocol = [...e.protocols].find((p) => !state.protocols.includes(p));
+      const kind = newProtocol && state.protocols.length < MAX_SET ? 'new_protocol' : !state.ports.includes(port) && state.ports.length < MAX_SET ? 'new_port' : 'new_peer';
+      fresh.push({ ...e, key, kind });
+    }
+
+    const history = state.windows * keep;
+    const rate = (state.fresh * keep + 0.5) / (history + 1);
+    ctx.count(0, 1);
+    if (fresh.length > 0 && deviceBase && deviceBase.observations >= MIN_WINDOWS) {
+      const surprise = -Math.log10(Math.max(poissonTail(fresh.length, rate), 1e-12));
+      // Confidence in the rate grows with history: a device seen for a day is judged more gently than one seen for weeks.
+      const confidence = Math.min(1, history / (MIN_WINDOWS * 6));
+      const score = Math.round(scoreFrom(surprise, 2.5, 0.8) * (0.5 + 0.5 * confidence) * 10) / 10;
+      const rank = { new_protocol: 3, new_port: 2, new_peer: 1 } as Record<string, number>;
+      fresh.sort((a, b) => rank[b.kind] - rank[a.kind] || a.first - b.first);
+      const top = fresh[0];
+      const peers = [...new Set(fresh.map((f) => f.peer))];
+      const days = (window.start - deviceBase.first_seen) / 86_400_000;
+      const what =
+        top.kind === 'new_protocol'
+          ? `spoke ${[...top.protocols].join('/')} for the first time (to ${top.peer}:${top.port}/${top.transport})`
+          : top.kind === 'new_port'
+            ? `connected to port ${top.port}/${top.transport} for the first time (on ${top.peer})`
+            : `connected to ${top.peer}:${top.port}/${top.transport} for the first time`;
+      const more = fresh.length > 1 ? `, with ${fresh.length - 1} other new connection${fresh.length > 2 ? 's' : ''}` : '';
+      ctx.emit({
+        model: this.id,
+        kind: top.kind,
+        domain: 'network',
+        entity: { type: 'host', id: device },
+        peer: peers.length === 1 ? { type: 'host', id: top.peer } : undefined,
+        score,
+        time: top.first,
+        explanation: `${device} ${what}${more}; over ${formatDays(days)} it opened ${rate < 0.05 ? 'almost no' : `about ${round(rate)}`} new connections per ${ctx.config.detector.windowMinutes}-minute window.`,
+        figures: {
+          observed: fresh.length,
+          expected: round(rate),
+          history_windows: Math.round(history),
+          history_days: round(days),
+          first_seen: deviceBase.first_seen,
+          peers: peers.length,
+          count: fresh.reduce((n, f) => n + f.count, 0),
+          unit: 'new connections per window',
+          details: { edges: fresh.slice(0, 20).map((f) => ({ peer: f.peer, port: f.port, transport: f.transport, protocols: [...f.protocols], kind: f.kind, first: new Date(f.first).toISOString(), count: f.count })) },
+        },
+        events: {
+          index: CONN_INDEX,
+          query: eventsLink(window, 'zeek.conn', { 'source.ip': device, 'destination.ip': peers.slice(0, 100) }),
+          count: fresh.reduce((n, f) => n + f.count, 0),
+        },
+        techniques: top.kind === 'new_protocol' || top.kind === 'new_port' ? [{ id: 'T1021', name: 'Remote Services' }] : [{ id: 'T1046', name: 'Network Service Discovery' }],
+        related: { ip: peers.slice(0, 100) },
+        source: { ip: device },
+        destination: { ip: top.peer, port: top.port },
+        network: { transport: top.transport, protocol: [...top.protocols][0] },
+      });
+    }
+
+    // Learning: what happens in a maintenance window that does not learn, and activity evaluated as malicious or
+    // suspicious, stays out of the baseline.
+    if (!ctx.maintenance.mayLearn(this.id, [device], window.start)) return;
+    let learned = 0;
+    for (const f of fresh) {
+      if (ctx.feedback.isTainted(this.id, device, f.peer)) continue;
+      learned++;
+      const port = `${f.port}/${f.transport}`;
+      if (!state.ports.includes(port) && state.ports.length < MAX_SET) state.ports.push(port);
+      for (const p of f.protocols) if (!state.protocols.includes(p) && state.protocols.length < MAX_SET) state.protocols.push(p);
+    }
+    for (const [key, e] of byEdge) {
+      const b = known.get(key);
+      const tainted = ctx.feedback.isTainted(this.id, device, e.peer);
+      const edge: Baseline<EdgeState> = {
+        model: this.id,
+        kind: 'edge',
+        entity: { type: 'host', id: device },
+        key,
+        partition: ctx.partition.index,
+        status: tainted ? 'tainted' : 'known',
+        first_seen: b?.first_seen ?? e.first,
+        last_seen: Math.max(b?.last_seen ?? 0, e.first),
+        window: window.start,
+        observations: (b?.observations ?? 0) + 1,
+        state: { count: (b?.state.count ?? 0) + e.count },
+      };
+      baselines.put(edge);
+    }
+    baselines.put({
+      model: this.id,
+      kind: 'device',
+      entity: { type: 'host', id: device },
+      key: device,
+      partition: ctx.partition.index,
+      status: 'known',
+      first_seen: deviceBase?.first_seen ?? Math.min(...rows.map((r) => r.first)),
+      last_seen: window.end,
+      window: window.start,
+      observations: (deviceBase?.observations ?? 0) + 1,
+      state: { ...state, windows: history + 1, fresh: state.fresh * keep + (deviceBase ? learned : 0), t: window.start },
+    });
+  }
+}
+
+/** P(X >= k) for X ~ Poisson(λ). */
+export function poissonTail(k: number, lambda: number): number {
+  if (k <= 0) return 1;
+  let term = Math.exp(-lambda);
+  let cdf = term;
+  for (let i = 1; i < k; i++) {
+    term *= lambda / i;
+    cdf += term;
+  }
+  return Math.max(0, 1 - cdf);
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function formatDays(days: number): string {
+  if (days < 1) return `${Math.max(1, Math.round(days * 24))} hours`;
+  return `${Math.round(days)} day${Math.round(days) === 1 ? '' : 's'}`;
+}

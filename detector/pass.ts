@@ -1,0 +1,206 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { VigilConfig } from '../common/config/schema';
+import type { ModelId } from '../common/config/detector-schema';
+import { MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, ZEEK_EVENTS_PATTERN } from '../common/es/names';
+import type { Logger } from '../common/log';
+import { localNetworkMatcher } from '../ingest/enrich/direction';
+import { anomalyDocument, type AnomalyDraft } from './anomaly/anomaly';
+import { AnomalyWriter } from './anomaly/writer';
+import { BaselineStore } from './baseline/store';
+import { DAY_MS } from './baseline/decay';
+import { loadFeedback } from './feedback/evaluations';
+import { MaintenanceCalendar, ZoneMap } from './feedback/scope';
+import { groupIncidents } from './incident/group';
+import type { DetectionModel, DetectionWindow, ModelContext } from './models/model';
+import { partition as makePartition, type Partition } from './partition';
+import { DetectorState } from './state';
+
+/** Everything one pass did, printed as the `--json` summary line. */
+export interface PassSummary {
+  partition: string;
+  windows: number;
+  from?: string;
+  to?: string;
+  events: number;
+  entities: number;
+  anomalies: number;
+  alerts: number;
+  duplicates: number;
+  incidents: { created: number; updated: number };
+  baselines: { read: number; written: number };
+  byModel: Record<string, { anomalies: number; alerts: number; seconds: number }>;
+  watermark?: string;
+  pending: boolean;
+  seconds: number;
+}
+
+export interface PassOptions {
+  client: Client;
+  config: VigilConfig;
+  models: DetectionModel[];
+  log: Logger;
+  sensor?: string;
+  /** Wall clock (epoch ms); windows end at most `lagSeconds` before it. */
+  now?: number;
+  /** Process windows up to this event time at most (the evaluation replays a scenario step by step). */
+  until?: number;
+  partition?: { index: number; count: number };
+}
+
+/** Every index the detector reads events from. */
+export const EVENT_INDICES = [ZEEK_EVENTS_PATTERN, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN].join(',');
+
+/**
+ * One detection pass: every complete window since the watermark, in time order. For each window every enabled
+ * model aggregates its events, scores them against its baselines (as they were before the window), emits
+ * anomalies and then learns from the window. Anomalies are written with deterministic ids, then grouped into
+ * incidents; the watermark moves after each window, so a pass stopped halfway resumes at the next window.
+ * Stretches without events are skipped in one step, so a first pass over old data does not walk through empty
+ * years window by window.
+ */
+export async function runPass(options: PassOptions): Promise<PassSummary> {
+  const began = Date.now();
+  const { client, config, log } = options;
+  const d = config.detector;
+  const part = makePartition(options.partition?.index ?? d.partition.index, options.partition?.count ?? d.partition.count);
+  const state = new DetectorState(client, part);
+  await state.acquire();
+  const summary: PassSummary = {
+    partition: part.name,
+    windows: 0,
+    events: 0,
+    entities: 0,
+    anomalies: 0,
+    alerts: 0,
+    duplicates: 0,
+    incidents: { created: 0, updated: 0 },
+    baselines: { read: 0, written: 0 },
+    byModel: {},
+    pending: false,
+    seconds: 0,
+  };
+  try {
+    const { watermark, passes } = await state.watermark();
+    const windowMs = d.windowMinutes * 60_000;
+    const now = options.now ?? Date.now();
+    let limit = now - d.lagSeconds * 1000;
+    if (options.until !== undefined) limit = Math.min(limit, options.until);
+    const zones = new ZoneMap(config.zones);
+    const maintenance = new MaintenanceCalendar(d.maintenance, zones);
+    const feedback = await loadFeedback(client);
+    const isLocal = localNetworkMatcher(config.networks.local);
+    const baselines = new BaselineStore(client);
+    const writer = new AnomalyWriter(client);
+    let cursor = watermark;
+    let last: number | undefined;
+    while (summary.windows < d.maxWindowsPerPass) {
+      const next = await nextEventTime(client, cursor);
+      if (next === undefined) break;
+      const start = Math.floor(next / windowMs) * windowMs;
+      const window: DetectionWindow = { start, end: start + windowMs };
+      if (window.end > limit) break;
+      await runWindow({ window, options, part, baselines, writer, zones, maintenance, feedback, isLocal, summary, sensor: options.sensor });
+      summary.windows++;
+      summary.from ??= new Date(window.start).toISOString();
+      summary.to = new Date(window.end).toISOString();
+      cursor = window.end;
+      last = window.end;
+      await state.saveWatermark(cursor, passes + 1);
+      await state.renew();
+    }
+    if (summary.windows === d.maxWindowsPerPass) summary.pending = (await nextEventTime(client, cursor)) !== undefined;
+    const alerts = writer.written.filter((a) => (a.document.vigil as { anomaly: { status: string } }).anomaly.status === 'alert');
+    summary.incidents = await groupIncidents(client, alerts, d.incidentWindowMinutes * 60_000);
+    summary.anomalies = writer.stats.written;
+    summary.alerts = writer.stats.alerts;
+    summary.duplicates = writer.stats.duplicates;
+    summary.baselines = { read: baselines.stats.read, written: baselines.stats.written };
+    summary.watermark = last !== undefined ? new Date(last).toISOString() : watermark !== undefined ? new Date(watermark).toISOString() : undefined;
+    summary.seconds = Math.round((Date.now() - began) / 100) / 10;
+    if (last !== undefined) await state.saveWatermark(last, passes + 1, { ...summary });
+    log.info({ summary }, 'detection pass done');
+    return summary;
+  } finally {
+    await state.release();
+  }
+}
+
+interface WindowRun {
+  window: DetectionWindow;
+  options: PassOptions;
+  part: Partition;
+  baselines: BaselineStore;
+  writer: AnomalyWriter;
+  zones: ZoneMap;
+  maintenance: MaintenanceCalendar;
+  feedback: Awaited<ReturnType<typeof loadFeedback>>;
+  isLocal: (ip: string) => boolean;
+  summary: PassSummary;
+  sensor?: string;
+}
+
+async function runWindow(run: WindowRun): Promise<void> {
+  const { window, options, part, baselines, writer, zones, maintenance, feedback, summary } = run;
+  const { config, client, log } = options;
+  const d = config.detector;
+  for (const model of options.models) {
+    if (!d.models[model.id].enabled) continue;
+    const began = Date.now();
+    const stats = (summary.byModel[model.id] ??= { anomalies: 0, alerts: 0, seconds: 0 });
+    const ctx: ModelContext = {
+      client,
+      window,
+      config,
+      baselines,
+      partition: part,
+      feedback,
+      maintenance,
+      zones,
+      isLocal: run.isLocal,
+      log,
+      halfLifeMs: d.halfLifeDays * DAY_MS,
+      count(events, entities) {
+        summary.events += events;
+        summary.entities += entities;
+      },
+      emit(draft: AnomalyDraft) {
+        const ips = [draft.entity.id, ...(draft.peer ? [draft.peer.id] : [])];
+        const w = maintenance.covering(model.id, ips, draft.time);
+        const suppression = feedback.suppression(model.id, draft.entity.id, draft.peer?.id, draft.time);
+        const doc = anomalyDocument(draft, {
+          window,
+          alertScore: d.alertScore,
+          sensor: run.sensor,
+          partition: part.index,
+          maintenance: w ? { id: w.id, reference: w.reference } : undefined,
+          suppression,
+          now: Date.now(),
+        });
+        writer.add(doc);
+        stats.anomalies++;
+        if ((doc.document.vigil as { anomaly: { status: string } }).anomaly.status === 'alert') stats.alerts++;
+      },
+    };
+    await model.run(ctx);
+    await baselines.flush();
+    await writer.flush();
+    stats.seconds += (Date.now() - began) / 1000;
+  }
+}
+
+/** The earliest event time at or after `from` (any event index), or undefined when there is none. */
+export async function nextEventTime(client: Client, from: number | undefined): Promise<number | undefined> {
+  const r = await client.search({
+    index: EVENT_INDICES,
+    size: 0,
+    track_total_hits: false,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: from === undefined ? { match_all: {} } : { range: { '@timestamp': { gte: from, format: 'epoch_millis' } } },
+    aggs: { first: { min: { field: '@timestamp' } } },
+  });
+  const v = (r.aggregations?.first as { value: number | null } | undefined)?.value;
+  return typeof v === 'number' ? v : undefined;
+}
+
+export type { ModelId };

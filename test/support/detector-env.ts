@@ -1,0 +1,55 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import { DETECTOR_USER } from '../../common/es/client';
+import { runSetup } from '../../common/es/setup';
+import { ANOMALIES_PATTERN, BASELINES_INDEX, DETECTOR_STATE_INDEX, EVALUATIONS_INDEX, INCIDENTS_INDEX } from '../../common/es/names';
+import { fileRealmSecurity } from '../../cli/local-es/file-realm';
+import { testEsConnection, testEsControl } from '../harness/es';
+import { ingestEnvironment } from './ingest-env';
+import { jsonSummary, runVigil } from './cli';
+import type { IngestSummary } from '../../ingest/stats';
+
+const DETECTOR_PASSWORD = 'test-detector-password-8b2e11';
+
+/**
+ * The environments under which the real `vigil` command ingests (as the ingest user) and detects (as the
+ * least-privilege detector user), sharing one configuration file.
+ */
+export async function detectorEnvironment(admin: Client, config: Record<string, unknown> = {}) {
+  const ingest = await ingestEnvironment(admin);
+  await runSetup(admin, {
+    replicas: 0,
+    security: fileRealmSecurity(admin, testEsControl().options),
+    detectorUserPassword: DETECTOR_PASSWORD,
+  });
+  const configFile = join(ingest.work, 'vigil.json');
+  writeFileSync(configFile, JSON.stringify({ ingest: { metrics: { listen: null } }, ...config }));
+  const { url } = testEsConnection();
+  return {
+    ...ingest,
+    configFile,
+    detectEnv: { VIGIL_ES_URL: url, VIGIL_ES_USERNAME: DETECTOR_USER, VIGIL_ES_PASSWORD: DETECTOR_PASSWORD, VIGIL_CONFIG: configFile },
+    /** Rewrites the shared configuration file (both commands read it at start). */
+    configure(next: Record<string, unknown>) {
+      writeFileSync(configFile, JSON.stringify({ ingest: { metrics: { listen: null } }, ...next }));
+    },
+    async ingest(files: string[]): Promise<IngestSummary> {
+      const run = await runVigil(['ingest', 'zeek', '--once', '--json', ...files], ingest.env);
+      if (run.code !== 0) throw new Error(`ingest failed (${run.code}): ${run.stderr}`);
+      return jsonSummary<IngestSummary>(run);
+    },
+  };
+}
+
+const DETECTOR_INDICES = [ANOMALIES_PATTERN, BASELINES_INDEX, INCIDENTS_INDEX, EVALUATIONS_INDEX, DETECTOR_STATE_INDEX];
+
+/**
+ * Empties what the detector wrote. This distribution has no delete-by-query, so the indices are deleted and setup
+ * creates the single ones again.
+ */
+export async function resetDetectorData(client: Client): Promise<void> {
+  const indices = Object.keys(await client.indices.get({ index: DETECTOR_INDICES, allow_no_indices: true, ignore_unavailable: true }));
+  for (let i = 0; i < indices.length; i += 50) await client.indices.delete({ index: indices.slice(i, i + 50) });
+  await runSetup(client, { replicas: 0, security: fileRealmSecurity(client, testEsControl().options) });
+}
