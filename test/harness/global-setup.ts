@@ -7,9 +7,10 @@ import { MANAGED_MARKER, testLocalEsOptions } from './test-es-options';
  * data directory. Wiping the data of a stopped node is quicker and more thorough than deleting indices,
  * templates, roles and users one by one. Test workers inherit the variables published here.
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig?: { nonFlagArgs?: string[] }): Promise<void> {
   const env = process.env;
   if (env.VIGIL_TEST_ES_URL && !env[MANAGED_MARKER]) return;
+  if (!needsElasticsearch(globalConfig?.nonFlagArgs ?? [])) return;
   const options = testLocalEsOptions();
   const began = Date.now();
   // A node left behind by an interrupted run holds that run's data.
@@ -25,4 +26,12 @@ export default async function globalSetup(): Promise<void> {
   env.VIGIL_TEST_ES_PIDFILE = layout.pidFile;
   env[MANAGED_MARKER] = '1';
   process.stderr.write(`The test Elasticsearch ${info.version} is ready at ${info.url} after ${((Date.now() - began) / 1000).toFixed(1)} s.\n`);
+}
+
+/**
+ * Unit tests need no Elasticsearch: when every path pattern given to jest points outside `test/` (such as
+ * `npx jest detector/baseline`), none is started, which saves its start-up and leaves a running one alone.
+ */
+export function needsElasticsearch(patterns: string[]): boolean {
+  return patterns.length === 0 || patterns.some((p) => /(^|\/)test(\/|$)|integration/.test(p));
 }

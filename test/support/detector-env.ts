@@ -48,8 +48,9 @@ const DETECTOR_INDICES = [ANOMALIES_PATTERN, BASELINES_INDEX, INCIDENTS_INDEX, E
  * Empties what the detector wrote. This distribution has no delete-by-query, so the indices are deleted and setup
  * creates the single ones again.
  */
-export async function resetDetectorData(client: Client): Promise<void> {
-  const indices = Object.keys(await client.indices.get({ index: DETECTOR_INDICES, allow_no_indices: true, ignore_unavailable: true }));
+export async function resetDetectorData(client: Client, options: { keepEvaluations?: boolean } = {}): Promise<void> {
+  const names = options.keepEvaluations ? DETECTOR_INDICES.filter((i) => i !== EVALUATIONS_INDEX) : DETECTOR_INDICES;
+  const indices = Object.keys(await client.indices.get({ index: names, allow_no_indices: true, ignore_unavailable: true }));
   for (let i = 0; i < indices.length; i += 50) await client.indices.delete({ index: indices.slice(i, i + 50) });
   await runSetup(client, { replicas: 0, security: fileRealmSecurity(client, testEsControl().options) });
 }
