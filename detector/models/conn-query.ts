@@ -22,3 +22,16 @@ export function eventsLink(window: DetectionWindow, dataset: string, terms: Reco
 export function str(v: string | number | null | undefined): string | undefined {
   return v === null || v === undefined ? undefined : String(v);
 }
+
+/**
+ * Multicast and broadcast destinations (neighbour discovery, mDNS, LLMNR, SSDP) and ICMP: a device's own network
+ * stack talking to everyone, periodic by design and never one peer. The models that judge peers leave them out.
+ */
+export const NOT_TO_EVERYONE: Record<string, unknown> = {
+  bool: {
+    must_not: [
+      { terms: { 'destination.ip': ['224.0.0.0/4', 'ff00::/8', '255.255.255.255/32'] } },
+      { terms: { 'network.transport': ['icmp', 'ipv6-icmp', 'icmp6'] } },
+    ],
+  },
+};

@@ -32,7 +32,7 @@ export interface ModelContext {
   log: Logger;
   /** Reports a deviation; written when the model's run ends (or at the next flush). */
   emit(anomaly: AnomalyDraft): void;
-  /** Adds to the pass summary: events the model's aggregations covered, entities whose baselines it updated. */
+  /** Adds to the pass summary: entities whose baselines the model updated (the pass counts the window's events itself). */
   count(events: number, entities: number): void;
   /** Half-life of baselines in milliseconds. */
   halfLifeMs: number;

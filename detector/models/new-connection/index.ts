@@ -2,7 +2,7 @@ import type { Baseline } from '../../baseline/store';
 import { alreadyLearned } from '../../baseline/store';
 import { decayFactor, scoreFrom } from '../../baseline/decay';
 import { compositePages } from '../../query/composite';
-import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
+import { CONN_INDEX, connQuery, eventsLink, NOT_TO_EVERYONE, str } from '../conn-query';
 import type { DetectionModel, ModelContext } from '../model';
 
 /**
@@ -57,7 +57,7 @@ export class NewConnectionModel implements DetectionModel {
     };
     for await (const page of compositePages(ctx.client, {
       index: CONN_INDEX,
-      query: connQuery(window),
+      query: connQuery(window, NOT_TO_EVERYONE),
       size: ctx.config.detector.pageSize,
       sources: [
         { device: { terms: { field: 'source.ip' } } },
@@ -70,7 +70,6 @@ export class NewConnectionModel implements DetectionModel {
     })) {
       for (const b of page) {
         const src = str(b.key.device)!;
-        ctx.count(b.doc_count, 0);
         if (!ctx.isLocal(src) || !ctx.partition.owns(src)) continue;
         if (src !== device) {
           await flushDevice();

@@ -1,0 +1,586 @@
+/**
+ * Periodicity score of the connections of one pair (source -> destination[:port]): how well their start times are
+ * explained by a fixed period, for command-and-control beaconing (ATT&CK T1071 application-layer C2, T1029
+ * scheduled transfer, T1573 when encrypted).
+ *
+ * Unlike RITA's interval statistics (`rita.ts`), which assume every interval is one period, the period here is the
+ * interval that best explains the connection times as integer multiples of it:
+ *  - missed beats (a sleeping host, a dropped check-in, a sampled capture) are beats k > 1 periods after the last
+ *    one, not outliers;
+ *  - jitter is the spread of the residuals about the beat grid, and the grid follows the last observed beat, so the
+ *    sleep jitter of Cobalt Strike-like implants (which accumulates) does not break it;
+ *  - extra connections at a fixed offset after each beat (a TCP retransmission that Zeek logs as a new connection, a
+ *    check-in followed by a task fetch, a DNS lookup before the connection) are "companions" of the beat;
+ *  - anything else is an outlier that lowers the explained share but does not move the grid.
+ *
+ * For a candidate period P and tolerance tol (seconds):
+ *  1. Connections starting within `burstWindow` of the first connection of a burst form one event.
+ *  2. The walk starts at the first event confirmed by another event one or two periods later, then goes forward
+ *     and backward from it. An event whose distance d from the last beat is k = round(d / P) >= 1 periods with
+ *     |d - kP| <= tol * min(2, sqrt(k)) is a beat; the grid then restarts from it.
+ *  3. The other events' phases (d mod P) are grouped: a cluster of width 2 tol holding at least a quarter as many
+ *     events as there are beats (and at least 2) is a companion offset; at most two are kept.
+ *  4. explained = (beats + companions) / events; chance = 2 tol / P * (1 + companion offsets), the share random
+ *     events would reach; excess = (explained - chance) / (1 - chance).
+ *     coverage = beats / expected beats (beat index span + 1); tight = 1 - jitter / tol, with jitter the robust
+ *     standard deviation of the beat residuals (1.4826 MADM).
+ *     score = excess * min(1, coverage / 0.5) * (0.8 + 0.2 * tight)
+ * Candidates are the densest interval modes (consecutive events, and two and three events apart for beacons with
+ * companions) and halves and thirds of the first; each is tried at relative tolerances of 1, 3, 10 and 20 % (never
+ * below `minTolerance`) and refined once by the mean interval per period of its beats. The best score wins, favouring
+ * the candidate with more coverage among near-equal fits, so that P/2 does not win over P.
+ *
+ * Cost: one sort of the times, one of the intervals per lag, then O(n) per candidate and tolerance (a bounded number)
+ * plus a sort of the off-beat phases: O(n log n), with a handful of typed arrays allocated per call.
+ *
+ * Byte counts, when given, only produce explanation figures: real C2 answers vary in size with tasking, while its
+ * timing does not, so they do not move the score.
+ */
+
+/** A connection start (epoch seconds), optionally standing for `n` connections at that time (1-second rollups). */
+export interface ConnectionAt {
+  t: number;
+  n?: number;
+}
+
+/** Connection start times: plain epoch seconds or `{ t, n }`, in any order, duplicates allowed. */
+export type ConnectionStarts = ReadonlyArray<number | ConnectionAt>;
+
+export interface BeaconOptions {
+  /** Connections starting less than this many seconds after the first of a burst are one event. Default 1. */
+  burstWindow?: number;
+  /** Shortest period considered, seconds. Default 2. */
+  minPeriod?: number;
+  /**
+   * Least tolerance of a beat, seconds. Default 1 when every time is a whole second (1-second resolution: an
+   * interval is then off by up to 1 s), else 0.25 (scheduling and network noise).
+   */
+  minTolerance?: number;
+  /** Bytes per entry of `starts` (same order), for the size figures only. */
+  bytes?: ArrayLike<number>;
+}
+
+export interface BeaconScore {
+  /** 0 (not periodic) to 1 (every event on a tight grid). */
+  score: number;
+  /** Estimated period, seconds (0 when none was found). */
+  period: number;
+  /** Robust standard deviation of the beats about the grid, seconds. */
+  jitter: number;
+  /** Beats observed / beats expected between the first and last beat. */
+  coverage: number;
+  /** Events on the beat grid. */
+  beats: number;
+  /** Beats expected between the first and last beat (inclusive). */
+  expectedBeats: number;
+  /** Beats off the grid by more than the tolerance that the next beats follow (the grid moved to them). */
+  slips: number;
+  /** Connections given (sum of `n`). */
+  connections: number;
+  /** Events after merging bursts. */
+  events: number;
+  /** Events at a companion offset after a beat. */
+  companions: number;
+  /** Offsets after the beat of the companion clusters, seconds. */
+  companionOffsets: number[];
+  /** Events neither beats nor companions. */
+  outliers: number;
+  /** (beats + companions) / events. */
+  explained: number;
+  /** Share of events random times would place on the grid or a companion offset. */
+  chance: number;
+  /** Tolerance used, seconds. */
+  tolerance: number;
+  /** Seconds from the first to the last event. */
+  span: number;
+  /** Median bytes and the share of entries within max(16 bytes, 10 %) of it, when bytes were given. */
+  bytesMedian?: number;
+  bytesRegularity?: number;
+}
+
+export interface EnoughDataOptions {
+  /** Least events (bursts merged). Default 8. */
+  minEvents?: number;
+  /** Least seconds from the first to the last event. Default 120. */
+  minSpan?: number;
+  burstWindow?: number;
+}
+
+export interface EnoughData {
+  enough: boolean;
+  connections: number;
+  events: number;
+  span: number;
+  reason?: 'too-few-events' | 'too-short';
+}
+
+const DEFAULT_BURST_WINDOW = 1;
+const DEFAULT_MIN_PERIOD = 2;
+/** Tolerance of the first, wide grid: a share of the period. */
+const WIDE_TOLERANCE = 0.2;
+/** Share of a beat's residual by which the grid moves towards it. */
+const GRID_GAIN = 0.5;
+/** Widest tolerance (share of the period) at which slips are looked for. */
+const TIGHT_TOLERANCE = 0.1;
+/** Tolerance of a companion offset (share of the period, never below the least tolerance nor above the beat's). */
+const COMPANION_TOLERANCE = 0.03;
+/** Tolerance of the final grid, in jitters (robust standard deviations) of the wide grid's beats. */
+const JITTER_SPAN = 3;
+const MAX_COMPANION_OFFSETS = 2;
+/** Coverage at and above which missed beats cost nothing. */
+const FULL_COVERAGE = 0.5;
+/** Normal-consistent scale of the median absolute deviation. */
+const MAD_SCALE = 1.4826;
+
+interface Events {
+  times: Float64Array;
+  connections: number;
+  wholeSeconds: boolean;
+}
+
+/** Sorted event times, bursts merged. */
+function toEvents(starts: ConnectionStarts, burstWindow: number): Events {
+  const n = starts.length;
+  const t = new Float64Array(n);
+  let connections = 0;
+  let wholeSeconds = true;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const s = starts[i];
+    const time = typeof s === 'number' ? s : s.t;
+    const count = typeof s === 'number' ? 1 : (s.n ?? 1);
+    if (!Number.isFinite(time) || !(count > 0)) continue;
+    t[k++] = time;
+    connections += count;
+    if (time !== Math.floor(time)) wholeSeconds = false;
+  }
+  const sorted = t.subarray(0, k).sort();
+  // Merge in place: an event is the first connection of a burst.
+  let m = 0;
+  let burstStart = -Infinity;
+  for (let i = 0; i < k; i++) {
+    if (sorted[i] - burstStart >= burstWindow) {
+      burstStart = sorted[i];
+      sorted[m++] = burstStart;
+    }
+  }
+  return { times: sorted.subarray(0, m), connections, wholeSeconds };
+}
+
+/** Whether a pair has enough connections over a long enough time for its periodicity to mean anything. */
+export function hasEnoughData(starts: ConnectionStarts, options: EnoughDataOptions = {}): EnoughData {
+  const minEvents = options.minEvents ?? 8;
+  const minSpan = options.minSpan ?? 120;
+  const { times, connections } = toEvents(starts, options.burstWindow ?? DEFAULT_BURST_WINDOW);
+  const events = times.length;
+  const span = events > 0 ? times[events - 1] - times[0] : 0;
+  if (events < minEvents) return { enough: false, connections, events, span, reason: 'too-few-events' };
+  if (span < minSpan) return { enough: false, connections, events, span, reason: 'too-short' };
+  return { enough: true, connections, events, span };
+}
+
+/** k-th smallest of values[0..n) (reorders them): Hoare's selection, O(n) on average. */
+function select(values: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const x = values[i];
+        values[i] = values[j];
+        values[j] = x;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k];
+}
+
+function median(values: Float64Array, n: number): number {
+  if (n === 0) return 0;
+  const upper = select(values, n, n >>> 1);
+  if (n % 2 === 1) return upper;
+  // The lower middle is the largest value left of the upper one after selection.
+  let lower = values[0];
+  for (let i = 1; i < n >>> 1; i++) if (values[i] > lower) lower = values[i];
+  return (lower + upper) / 2;
+}
+
+/** Median absolute deviation about the median of values[0..n) (overwrites them). */
+function madm(values: Float64Array, n: number): number {
+  if (n < 2) return 0;
+  const center = median(values, n);
+  for (let i = 0; i < n; i++) values[i] = Math.abs(values[i] - center);
+  return median(values, n);
+}
+
+/**
+ * Up to `count` representative values of the densest, non-overlapping windows of a sorted series; a window starting
+ * at x spans max(2 minTol, 0.1 x).
+ */
+function modes(sorted: Float64Array, minTol: number, count: number, out: number[]): void {
+  const n = sorted.length;
+  const taken: Array<[number, number]> = [];
+  for (let round = 0; round < count; round++) {
+    let bestI = -1;
+    let bestJ = -1;
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      if (j < i) j = i;
+      const end = sorted[i] + Math.max(2 * minTol, 0.1 * sorted[i]);
+      while (j < n && sorted[j] <= end) j++;
+      if (j - i <= bestJ - bestI) continue;
+      if (taken.some(([a, b]) => i < b && j > a)) continue;
+      bestI = i;
+      bestJ = j;
+    }
+    if (bestI < 0 || bestJ - bestI < 2) return;
+    taken.push([bestI, bestJ]);
+    out.push(sorted[(bestI + bestJ - 1) >>> 1]);
+  }
+}
+
+function lagIntervals(times: Float64Array, lag: number, scratch: Float64Array): Float64Array {
+  const n = Math.max(0, times.length - lag);
+  for (let i = 0; i < n; i++) scratch[i] = times[i + lag] - times[i];
+  return scratch.subarray(0, n).sort();
+}
+
+function periodCandidates(times: Float64Array, minPeriod: number, maxPeriod: number, minTol: number, scratch: Float64Array): number[] {
+  const raw: number[] = [];
+  const lag1: number[] = [];
+  modes(lagIntervals(times, 1, scratch), minTol, 5, lag1);
+  raw.push(...lag1);
+  if (lag1.length > 0) raw.push(lag1[0] / 2, lag1[0] / 3);
+  modes(lagIntervals(times, 2, scratch), minTol, 2, raw);
+  modes(lagIntervals(times, 3, scratch), minTol, 1, raw);
+  const out: number[] = [];
+  for (const p of raw) {
+    if (!(p >= minPeriod && p <= maxPeriod)) continue;
+    if (out.some((q) => Math.abs(q - p) <= 0.01 * q)) continue;
+    out.push(p);
+  }
+  return out;
+}
+
+interface Scratch {
+  residuals: Float64Array;
+  ratios: Float64Array;
+  phases: Float64Array;
+}
+
+interface Fit {
+  score: number;
+  evidence: number;
+  period: number;
+  refined: number;
+  tolerance: number;
+  jitter: number;
+  coverage: number;
+  beats: number;
+  expectedBeats: number;
+  slips: number;
+  companions: number;
+  companionOffsets: number[];
+  explained: number;
+  chance: number;
+}
+
+/** First event confirmed by another one or two periods later (within the next few events), or -1. */
+function anchorOf(times: Float64Array, period: number, tol: number): number {
+  const n = times.length;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n && j <= i + 6; j++) {
+      const d = times[j] - times[i];
+      if (d > 2 * period + tol) break;
+      const k = Math.round(d / period);
+      if (k >= 1 && Math.abs(d - k * period) <= tol) return i;
+    }
+  }
+  return -1;
+}
+
+/** Whether `times[i]`, off the grid of the beat at `last`, is a beat the grid should move to. */
+function slips(times: Float64Array, i: number, direction: number, last: number, period: number, tol: number): boolean {
+  for (let step = 1; step <= 6; step++) {
+    const j = i + step * direction;
+    if (j < 0 || j >= times.length) return false;
+    const fromSlip = direction * (times[j] - times[i]);
+    if (fromSlip > 2 * period + tol) return false;
+    const fromLast = direction * (times[j] - last);
+    const kLast = Math.round(fromLast / period);
+    // The old grid goes on: times[i] was an outlier.
+    if (kLast >= 1 && Math.abs(fromLast - kLast * period) <= tol * Math.min(2, Math.sqrt(kLast))) return false;
+    const k = Math.round(fromSlip / period);
+    if (k >= 1 && Math.abs(fromSlip - k * period) <= tol) return true;
+  }
+  return false;
+}
+
+interface Companions {
+  companions: number;
+  offsets: number[];
+}
+
+/** Up to two companion clusters of width 2 tol in sorted phases (reordered), each of at least `needed` events. */
+function companionsOf(sorted: Float64Array, period: number, tol: number, needed: number): Companions {
+  let live = sorted.length;
+  let companions = 0;
+  const offsets: number[] = [];
+  for (let c = 0; c < MAX_COMPANION_OFFSETS && live > 0; c++) {
+    const { start, count } = densestPhase(sorted, live, period, 2 * tol);
+    if (count < needed) break;
+    let sum = 0;
+    for (let q = start; q < start + count; q++) sum += q < live ? sorted[q] : sorted[q - live] + period;
+    const offset = (sum / count) % period;
+    // Companions at a half or a third of the period are beats of a shorter period, which is tried on its own.
+    if (isHarmonic(offset, period, tol)) break;
+    offsets.push(offset);
+    companions += count;
+    // Drop the cluster, keeping the rest sorted.
+    let w = 0;
+    for (let q = 0; q < live; q++) {
+      const inside = (q >= start && q < start + count) || q < start + count - live;
+      if (!inside) sorted[w++] = sorted[q];
+    }
+    live = w;
+  }
+  return { companions, offsets };
+}
+
+function chanceOf(tol: number, companionTol: number, offsets: number, period: number): number {
+  return Math.min(1, (2 * tol + 2 * companionTol * offsets) / period);
+}
+
+/** Whether a phase lies within `tol` of a half or a third of the period. */
+function isHarmonic(offset: number, period: number, tol: number): boolean {
+  for (const fraction of [1 / 2, 1 / 3, 2 / 3]) if (Math.abs(offset - fraction * period) <= tol) return true;
+  return false;
+}
+
+/** Densest circular window of width `width` in sorted phases[0..n) of a cycle of length `cycle`. */
+function densestPhase(phases: Float64Array, n: number, cycle: number, width: number): { start: number; count: number } {
+  let best = { start: 0, count: 0 };
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    if (j < i) j = i;
+    const end = phases[i] + width;
+    while (j < i + n) {
+      const v = j < n ? phases[j] : phases[j - n] + cycle;
+      if (v > end) break;
+      j++;
+    }
+    if (j - i > best.count) best = { start: i, count: j - i };
+  }
+  return best;
+}
+
+/** Kullback-Leibler divergence (nats) of a share p from the chance share c, 0 when p <= c. */
+function information(p: number, c: number): number {
+  if (!(p > c) || c <= 0) return 0;
+  const hit = p * Math.log(p / c);
+  return p >= 1 ? hit : hit + (1 - p) * Math.log((1 - p) / (1 - c));
+}
+
+/** Lower end of the Wilson score interval (z = 1) of a proportion p observed over n trials. */
+function wilsonLower(p: number, n: number): number {
+  const z2 = 1;
+  const center = p + z2 / (2 * n);
+  const margin = Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return (center - margin) / (1 + z2 / n);
+}
+
+function evaluate(times: Float64Array, period: number, tol: number, minTol: number, scratch: Scratch): Fit | undefined {
+  const n = times.length;
+  const anchor = anchorOf(times, period, tol);
+  if (anchor < 0) return undefined;
+  const { residuals, ratios, phases } = scratch;
+  // Slips add freedom that only a tight grid can afford.
+  const tight = tol <= TIGHT_TOLERANCE * period;
+  let beats = 1;
+  let slipped = 0;
+  let r = 0;
+  let m = 0;
+  let firstBeat = 0;
+  let lastBeat = 0;
+  for (const direction of [1, -1]) {
+    // `grid` is where the last beat should have been: half-way between the prediction and the observation, so that
+    // both jitter of the schedule (cron-like) and jitter of the sleep (implant-like, accumulating) are followed.
+    let grid = times[anchor];
+    let last = grid;
+    let index = 0;
+    for (let i = anchor + direction; i >= 0 && i < n; i += direction) {
+      const d = direction * (times[i] - grid);
+      const k = Math.round(d / period);
+      if (k >= 1) {
+        const residual = d - k * period;
+        if (Math.abs(residual) <= tol * Math.min(2, Math.sqrt(k))) {
+          beats++;
+          ratios[r] = (direction * (times[i] - last)) / k;
+          residuals[r++] = residual;
+          index += k;
+          grid += direction * (k * period + GRID_GAIN * residual);
+          last = times[i];
+          continue;
+        }
+        // A late or early beat that the next beats follow (the implant sleeps from its last check-in), or after
+        // missed beats a new phase (the implant restarted): the grid moves to it.
+        const near = Math.abs(residual) <= WIDE_TOLERANCE * period * Math.min(2, Math.sqrt(k));
+        if (tight && (near || k >= 2) && slips(times, i, direction, grid, period, tol)) {
+          beats++;
+          slipped++;
+          index += k;
+          grid = last = times[i];
+          continue;
+        }
+      }
+      // Phases after the last beat as observed: a companion follows its own beat.
+      const since = direction * (times[i] - last);
+      const phase = since - Math.floor(since / period) * period;
+      phases[m++] = direction > 0 ? phase : (period - phase) % period;
+    }
+    if (direction > 0) lastBeat = index;
+    else firstBeat = -index;
+  }
+  const expectedBeats = lastBeat - firstBeat + 1;
+  const coverage = beats / expectedBeats;
+  // The median beat interval per period: robust to the loose matches of a wide grid.
+  const refined = r > 0 ? median(ratios, r) : period;
+  const jitter = MAD_SCALE * madm(residuals, r);
+
+  // Companion offsets: the densest phase clusters of the remaining events. A companion follows its own beat (a
+  // retransmission, a second request), so its window stays narrow even when the beats jitter.
+  const companionTol = Math.min(tol, Math.max(minTol, COMPANION_TOLERANCE * period));
+  const { companions, offsets: companionOffsets } = companionsOf(
+    phases.subarray(0, m).sort(),
+    period,
+    companionTol,
+    Math.max(2, Math.ceil(beats / 4)),
+  );
+
+  const explained = (beats + companions) / n;
+  const chance = chanceOf(tol, companionTol, companionOffsets.length, period);
+  const lower = wilsonLower(explained, n);
+  const excess = chance < 1 ? Math.max(0, (lower - chance) / (1 - chance)) : 0;
+  const coverageFactor = Math.min(1, coverage / FULL_COVERAGE);
+  // A grid that leaves little room for chance (under half of the time) is fully credited; looser ones much less,
+  // since a handful of random events fills them.
+  const score = excess * coverageFactor * Math.min(1, 2 * (1 - chance));
+  // Evidence per event (nats) that the events follow this grid rather than chance: a tight grid explaining 96 % of
+  // the events beats a loose one explaining all of them. Simpler fits (fewer companion offsets) win near-ties.
+  const evidence = information(lower, chance) * coverageFactor * (1 - 0.02 * companionOffsets.length);
+  return {
+    score,
+    evidence,
+    period,
+    refined,
+    tolerance: tol,
+    jitter,
+    coverage,
+    beats,
+    expectedBeats,
+    slips: slipped,
+    companions,
+    companionOffsets,
+    explained,
+    chance,
+  };
+}
+
+function bytesFigures(bytes: ArrayLike<number>): { bytesMedian: number; bytesRegularity: number } | undefined {
+  const values = new Float64Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) if (Number.isFinite(bytes[i])) values[n++] = bytes[i];
+  if (n === 0) return undefined;
+  const center = median(values, n);
+  const band = Math.max(16, 0.1 * center);
+  let near = 0;
+  for (let i = 0; i < bytes.length; i++) if (Math.abs(bytes[i] - center) <= band) near++;
+  return { bytesMedian: center, bytesRegularity: near / n };
+}
+
+/** Periodicity of a pair's connection starts; see the module comment for the method. */
+export function beaconScore(starts: ConnectionStarts, options: BeaconOptions = {}): BeaconScore {
+  const burstWindow = options.burstWindow ?? DEFAULT_BURST_WINDOW;
+  const minPeriod = Math.max(options.minPeriod ?? DEFAULT_MIN_PERIOD, burstWindow);
+  const { times, connections, wholeSeconds } = toEvents(starts, burstWindow);
+  const n = times.length;
+  const span = n > 0 ? times[n - 1] - times[0] : 0;
+  const minTol = options.minTolerance ?? (wholeSeconds ? 1 : 0.25);
+  const result: BeaconScore = {
+    score: 0,
+    period: 0,
+    jitter: 0,
+    coverage: 0,
+    beats: 0,
+    expectedBeats: 0,
+    slips: 0,
+    connections,
+    events: n,
+    companions: 0,
+    companionOffsets: [],
+    outliers: n,
+    explained: 0,
+    chance: 0,
+    tolerance: 0,
+    span,
+    ...(options.bytes ? bytesFigures(options.bytes) : undefined),
+  };
+  // Three intervals are the least that can show a repeated one.
+  if (n < 4) return result;
+
+  const scratch: Scratch = {
+    residuals: new Float64Array(n),
+    ratios: new Float64Array(n),
+    phases: new Float64Array(n),
+  };
+  const candidates = periodCandidates(times, minPeriod, span / 2, minTol, new Float64Array(n));
+  let best: Fit | undefined;
+  let bestKey = 0;
+  for (const initial of candidates) {
+    // A wide grid first, to find the beats, refine the period and measure their jitter.
+    const wide = evaluate(times, initial, Math.max(minTol, WIDE_TOLERANCE * initial), minTol, scratch);
+    if (wide === undefined) continue;
+    let period = wide.refined;
+    // Then a grid just wide enough for that jitter, so that the chance share stays as low as the beacon allows.
+    const tol = Math.min(WIDE_TOLERANCE * period, Math.max(minTol, JITTER_SPAN * wide.jitter));
+    let fit: Fit | undefined;
+    for (let pass = 0; pass < 2; pass++) {
+      const next = evaluate(times, period, tol, minTol, scratch);
+      if (next === undefined) break;
+      if (fit === undefined || next.evidence > fit.evidence) fit = next;
+      period = next.refined;
+    }
+    if (fit === undefined) continue;
+    if (fit.evidence > bestKey) {
+      best = fit;
+      bestKey = fit.evidence;
+    }
+  }
+  if (best === undefined) return result;
+  return {
+    ...result,
+    score: best.score,
+    period: best.period,
+    jitter: best.jitter,
+    coverage: best.coverage,
+    beats: best.beats,
+    expectedBeats: best.expectedBeats,
+    slips: best.slips,
+    companions: best.companions,
+    companionOffsets: best.companionOffsets,
+    outliers: n - best.beats - best.companions,
+    explained: best.explained,
+    chance: best.chance,
+    tolerance: best.tolerance,
+  };
+}
