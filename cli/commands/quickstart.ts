@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX } from '../../common/es/names';
+import { ANOMALIES_ALIAS, ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX } from '../../common/es/names';
+import { runPass } from '../../detector/pass';
+import { allModels } from '../../detector/models';
 import { loadConfig } from '../../common/config/load';
 import { startLocalEs } from '../local-es';
 import { commandContext } from '../context';
@@ -13,9 +15,9 @@ export const SAMPLE_ZEEK_DIR = resolve(__dirname, '..', '..', '..', 'samples', '
 export function registerQuickstart(program: Command): void {
   program
     .command('quickstart')
-    .description('First run: start a local Elasticsearch unless one is configured, set it up, ingest Zeek logs once, and summarise.')
+    .description('First run: start a local Elasticsearch unless one is configured, set it up, ingest Zeek logs once, run one detection pass, and summarise.')
     .argument('[zeek-dir]', 'Zeek log directory or files to ingest; default: the sample logs shipped with Vigil')
-    .option('--json', 'print the ingest summary as one JSON line')
+    .option('--json', 'print the ingest and detection summaries as one JSON line')
     .action(async (dir: string | undefined, flags: { json?: boolean }) => {
       const configFile: string | undefined = program.opts().config;
       // A first run prints its own story; the worker's JSON logs would drown it unless asked for.
@@ -31,20 +33,35 @@ export function registerQuickstart(program: Command): void {
       const paths = [dir ?? SAMPLE_ZEEK_DIR];
       out(`Ingesting ${paths[0]} ...\n`);
       const summary = await ingestZeek(configFile, paths, { once: true, progress: !flags.json });
-      if (flags.json) {
-        process.stdout.write(JSON.stringify(summary) + '\n');
-        return;
-      }
       out(formatSummary(summary));
       const ctx = commandContext(configFile);
       const { client, connection } = await ctx.connect('admin');
       await client.indices.refresh({ index: [ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX], ignore_unavailable: true });
+      out('Learning baselines and looking for anomalies (one detection pass)...\n');
+      const detection = await runPass({ client, config: ctx.config, models: allModels(), log: ctx.log, sensor: ctx.sensor });
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ ...summary, detection }) + '\n');
+        await client.close();
+        return;
+      }
+      out(
+        `Detection: ${detection.windows} windows, ${detection.anomalies} anomalies (${detection.alerts} alerts), ` +
+          `${detection.incidents.created} incidents in ${detection.seconds} s.\n`,
+      );
+      await client.indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
+      const top = await client.search<{ vigil: { anomaly: { score: number; explanation: string } } }>({
+        index: ANOMALIES_ALIAS,
+        size: 5,
+        sort: [{ 'vigil.anomaly.score': 'desc' }],
+        ignore_unavailable: true,
+      });
+      for (const h of top.hits.hits) out(`  ${h._source!.vigil.anomaly.score.toFixed(0).padStart(3)}  ${h._source!.vigil.anomaly.explanation}\n`);
       const events = await client.count({ index: ZEEK_EVENTS_ALIAS, ignore_unavailable: true });
       const dead = await client.count({ index: DEAD_LETTER_INDEX, ignore_unavailable: true });
       out(
         `\nElasticsearch at ${connection.url} now holds ${events.count} Zeek events (alias ${ZEEK_EVENTS_ALIAS}) ` +
           `and ${dead.count} dead letters (${DEAD_LETTER_INDEX}).\n` +
-          `Follow a live sensor with: npx vigil ingest zeek /opt/zeek/logs/current\n`,
+          `Follow a live sensor with: npx vigil ingest zeek /opt/zeek/logs/current, and detect on a schedule with: npx vigil detect\n`,
       );
       await client.close();
     });
