@@ -7,6 +7,7 @@ import { jsonSummary, runVigil, startVigil } from '../support/cli';
 import { detectorEnvironment, resetDetectorData } from '../support/detector-env';
 import { refresh, resetVigilData } from '../support/es-data';
 
+const LOCAL_NETS = { local: ['147.32.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] };
 const MIXED = join(LABELED_CORPUS, 'stratosphere-security-datasets', '008-zeek-mixed', 'data', 'conn.log.labeled');
 
 /** Whole passes of the real `vigil detect` against the real Elasticsearch, on a real day of labeled traffic. */
@@ -18,7 +19,7 @@ describe('vigil detect on a day of real traffic', () => {
   beforeAll(async () => {
     await resetVigilData(es());
     // The capture's own network (its README: a computer in the university's 147.32.0.0/16) is the local one.
-    env = await detectorEnvironment(es(), { networks: { local: ['147.32.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } });
+    env = await detectorEnvironment(es(), { networks: LOCAL_NETS });
     await resetDetectorData(es());
     const ingest = await env.ingest([MIXED]);
     connEvents = ingest.documentsIndexed;
@@ -81,6 +82,27 @@ describe('vigil detect on a day of real traffic', () => {
     expect(first.code).toBe(0);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/another detection pass/);
+  });
+
+  it('runs passes on the configured schedule, one at a time, and stops cleanly on SIGTERM', async () => {
+    await resetDetectorData(es());
+    env.configure({ networks: LOCAL_NETS, detector: { schedule: '*/2 * * * * *' } });
+    const child = startVigil(['detect', '--json'], env.detectEnv);
+    const lines = () => child.output.then((r) => r.stdout);
+    let seen = 0;
+    child.stdout.on('data', (d: Buffer) => (seen += d.toString().split('\n').filter((l) => l.startsWith('{')).length));
+    const deadline = Date.now() + 60_000;
+    while (seen < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    child.kill('SIGTERM');
+    const run = await child.output;
+    expect(run.code).toBe(0);
+    const passes = (await lines()).trim().split('\n').map((l) => JSON.parse(l) as PassSummary);
+    expect(passes.length).toBeGreaterThanOrEqual(3);
+    // The first pass learns the whole day; the ones after it find no new window.
+    expect(passes[0].windows).toBeGreaterThanOrEqual(90);
+    for (const p of passes.slice(1)) expect(p.windows).toBe(0);
+    expect(run.stderr).not.toMatch(/another detection pass/);
+    env.configure({ networks: LOCAL_NETS });
   });
 
   it('groups alerts that share an entity into incidents with a readable summary', async () => {
