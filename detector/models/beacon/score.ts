@@ -1,37 +1,41 @@
 /**
  * Periodicity score of the connections of one pair (source -> destination[:port]): how well their start times are
- * explained by a fixed period, for command-and-control beaconing (ATT&CK T1071 application-layer C2, T1029
- * scheduled transfer, T1573 when encrypted).
+ * explained by a fixed period, for command-and-control beaconing (ATT&CK T1071 application-layer protocol, T1029
+ * scheduled transfer).
  *
- * Unlike RITA's interval statistics (`rita.ts`), which assume every interval is one period, the period here is the
- * interval that best explains the connection times as integer multiples of it:
+ * RITA (`rita.ts`) scores the spread of the intervals between consecutive connections, so every missed beat is a
+ * 2P interval that counts against the beacon, and a second connection per beat halves the intervals. Here the
+ * period is the interval that best explains the start times as integer multiples of it:
  *  - missed beats (a sleeping host, a dropped check-in, a sampled capture) are beats k > 1 periods after the last
- *    one, not outliers;
- *  - jitter is the spread of the residuals about the beat grid, and the grid follows the last observed beat, so the
- *    sleep jitter of Cobalt Strike-like implants (which accumulates) does not break it;
- *  - extra connections at a fixed offset after each beat (a TCP retransmission that Zeek logs as a new connection, a
- *    check-in followed by a task fetch, a DNS lookup before the connection) are "companions" of the beat;
- *  - anything else is an outlier that lowers the explained share but does not move the grid.
+ *    one; they lower `coverage`, which costs nothing down to half of the beats;
+ *  - the grid follows the beats it finds (half-way between prediction and observation), so both the jitter of a
+ *    schedule and the sleep jitter of an implant (which accumulates) are tolerated; a late beat that the next beats
+ *    follow, or a new phase after missed beats, moves the grid (`slips`);
+ *  - extra connections at a fixed offset after each beat (a TCP retry that Zeek logs as a second connection, a
+ *    check-in followed by a task fetch) are companions of the beat, at most two offsets;
+ *  - anything else is an outlier: it lowers the explained share and does not move the grid.
  *
- * For a candidate period P and tolerance tol (seconds):
- *  1. Connections starting within `burstWindow` of the first connection of a burst form one event.
- *  2. The walk starts at the first event confirmed by another event one or two periods later, then goes forward
- *     and backward from it. An event whose distance d from the last beat is k = round(d / P) >= 1 periods with
- *     |d - kP| <= tol * min(2, sqrt(k)) is a beat; the grid then restarts from it.
- *  3. The other events' phases (d mod P) are grouped: a cluster of width 2 tol holding at least a quarter as many
- *     events as there are beats (and at least 2) is a companion offset; at most two are kept.
- *  4. explained = (beats + companions) / events; chance = 2 tol / P * (1 + companion offsets), the share random
- *     events would reach; excess = (explained - chance) / (1 - chance).
- *     coverage = beats / expected beats (beat index span + 1); tight = 1 - jitter / tol, with jitter the robust
- *     standard deviation of the beat residuals (1.4826 MADM).
- *     score = excess * min(1, coverage / 0.5) * (0.8 + 0.2 * tight)
- * Candidates are the densest interval modes (consecutive events, and two and three events apart for beacons with
- * companions) and halves and thirds of the first; each is tried at relative tolerances of 1, 3, 10 and 20 % (never
- * below `minTolerance`) and refined once by the mean interval per period of its beats. The best score wins, favouring
- * the candidate with more coverage among near-equal fits, so that P/2 does not win over P.
+ * Method, for an input of n events (connections less than `burstWindow` after the first of a burst are one event):
+ *  1. Candidate periods: the densest windows (10 % wide) of the intervals between consecutive events, between
+ *     events two and three apart (beats with companions), and a half and a third of the densest.
+ *  2. Per candidate, a first walk with a wide grid (tolerance 20 % of P) finds the beats, refines P (median beat
+ *     interval per period) and measures the jitter; the final grid's tolerance is 3 jitters, between `minTolerance`
+ *     and 20 % of P. A walk starts at the first event confirmed by another one or two periods later and goes both
+ *     ways; an event k = round(d / P) >= 1 periods after the grid's last beat, within tol * min(2, sqrt(k)) of it,
+ *     is a beat.
+ *  3. chance = (2 tol + 2 tol_c * companion offsets) / P is the share of random times the grid and the companion
+ *     windows cover (tol_c = 3 % of P, at least `minTolerance`, at most tol). explained = (beats + companions -
+ *     beats in a new phase) / n, taken at the lower end of its Wilson interval (z = 1) so that few events prove
+ *     little.
+ *  4. The candidate with the most evidence per event wins: the Kullback-Leibler divergence of explained from
+ *     chance, times min(1, coverage / 0.5). A tight grid explaining 96 % of the events thus beats a loose one
+ *     explaining all of them, and P beats P/2 (same events, twice the chance).
+ *  5. score = (explained - chance) / (1 - chance) * min(1, coverage / 0.5) * min(1, 2 (1 - chance)): the share of
+ *     the events beyond chance on the grid, discounted when half the beats are missing or when the grid covers more
+ *     than half of the time (a loose grid is filled by a handful of random events).
  *
- * Cost: one sort of the times, one of the intervals per lag, then O(n) per candidate and tolerance (a bounded number)
- * plus a sort of the off-beat phases: O(n log n), with a handful of typed arrays allocated per call.
+ * Cost: sorts of the times, of the intervals at three lags and of the off-grid phases; the rest is O(n) per
+ * candidate (at most ten, three walks each). Typed arrays of n entries are allocated once per call.
  *
  * Byte counts, when given, only produce explanation figures: real C2 answers vary in size with tasking, while its
  * timing does not, so they do not move the score.
@@ -73,7 +77,7 @@ export interface BeaconScore {
   beats: number;
   /** Beats expected between the first and last beat (inclusive). */
   expectedBeats: number;
-  /** Beats off the grid by more than the tolerance that the next beats follow (the grid moved to them). */
+  /** Beats off the grid by more than the tolerance that the next beats follow: the grid moved to them. */
   slips: number;
   /** Connections given (sum of `n`). */
   connections: number;
@@ -85,7 +89,7 @@ export interface BeaconScore {
   companionOffsets: number[];
   /** Events neither beats nor companions. */
   outliers: number;
-  /** (beats + companions) / events. */
+  /** (beats + companions - beats in a new phase) / events. */
   explained: number;
   /** Share of events random times would place on the grid or a companion offset. */
   chance: number;
@@ -255,7 +259,13 @@ function lagIntervals(times: Float64Array, lag: number, scratch: Float64Array): 
   return scratch.subarray(0, n).sort();
 }
 
-function periodCandidates(times: Float64Array, minPeriod: number, maxPeriod: number, minTol: number, scratch: Float64Array): number[] {
+function periodCandidates(
+  times: Float64Array,
+  minPeriod: number,
+  maxPeriod: number,
+  minTol: number,
+  scratch: Float64Array,
+): number[] {
   const raw: number[] = [];
   const lag1: number[] = [];
   modes(lagIntervals(times, 1, scratch), minTol, 5, lag1);
@@ -309,17 +319,17 @@ function anchorOf(times: Float64Array, period: number, tol: number): number {
   return -1;
 }
 
-/** Whether `times[i]`, off the grid of the beat at `last`, is a beat the grid should move to. */
-function slips(times: Float64Array, i: number, direction: number, last: number, period: number, tol: number): boolean {
+/** Whether `times[i]`, off the grid whose last beat is at `grid`, is a beat the grid should move to. */
+function slips(times: Float64Array, i: number, direction: number, grid: number, period: number, tol: number): boolean {
   for (let step = 1; step <= 6; step++) {
     const j = i + step * direction;
     if (j < 0 || j >= times.length) return false;
     const fromSlip = direction * (times[j] - times[i]);
     if (fromSlip > 2 * period + tol) return false;
-    const fromLast = direction * (times[j] - last);
-    const kLast = Math.round(fromLast / period);
+    const fromGrid = direction * (times[j] - grid);
+    const kGrid = Math.round(fromGrid / period);
     // The old grid goes on: times[i] was an outlier.
-    if (kLast >= 1 && Math.abs(fromLast - kLast * period) <= tol * Math.min(2, Math.sqrt(kLast))) return false;
+    if (kGrid >= 1 && Math.abs(fromGrid - kGrid * period) <= tol * Math.min(2, Math.sqrt(kGrid))) return false;
     const k = Math.round(fromSlip / period);
     if (k >= 1 && Math.abs(fromSlip - k * period) <= tol) return true;
   }
@@ -368,7 +378,12 @@ function isHarmonic(offset: number, period: number, tol: number): boolean {
 }
 
 /** Densest circular window of width `width` in sorted phases[0..n) of a cycle of length `cycle`. */
-function densestPhase(phases: Float64Array, n: number, cycle: number, width: number): { start: number; count: number } {
+function densestPhase(
+  phases: Float64Array,
+  n: number,
+  cycle: number,
+  width: number,
+): { start: number; count: number } {
   let best = { start: 0, count: 0 };
   let j = 0;
   for (let i = 0; i < n; i++) {
@@ -399,15 +414,23 @@ function wilsonLower(p: number, n: number): number {
   return (center - margin) / (1 + z2 / n);
 }
 
-function evaluate(times: Float64Array, period: number, tol: number, minTol: number, scratch: Scratch): Fit | undefined {
+function evaluate(
+  times: Float64Array,
+  period: number,
+  tol: number,
+  minTol: number,
+  scratch: Scratch,
+  findOnly = false,
+): Fit | undefined {
   const n = times.length;
   const anchor = anchorOf(times, period, tol);
   if (anchor < 0) return undefined;
   const { residuals, ratios, phases } = scratch;
-  // Slips add freedom that only a tight grid can afford.
-  const tight = tol <= TIGHT_TOLERANCE * period;
+  // Slips add freedom that only a tight grid can afford, or the wide grid that only looks for the beats.
+  const slipsAllowed = findOnly || tol <= TIGHT_TOLERANCE * period;
   let beats = 1;
   let slipped = 0;
+  let resynced = 0;
   let r = 0;
   let m = 0;
   let firstBeat = 0;
@@ -435,9 +458,10 @@ function evaluate(times: Float64Array, period: number, tol: number, minTol: numb
         // A late or early beat that the next beats follow (the implant sleeps from its last check-in), or after
         // missed beats a new phase (the implant restarted): the grid moves to it.
         const near = Math.abs(residual) <= WIDE_TOLERANCE * period * Math.min(2, Math.sqrt(k));
-        if (tight && (near || k >= 2) && slips(times, i, direction, grid, period, tol)) {
+        if (slipsAllowed && (near || k >= 2) && slips(times, i, direction, grid, period, tol)) {
           beats++;
           slipped++;
+          if (!near) resynced++;
           index += k;
           grid = last = times[i];
           continue;
@@ -467,7 +491,8 @@ function evaluate(times: Float64Array, period: number, tol: number, minTol: numb
     Math.max(2, Math.ceil(beats / 4)),
   );
 
-  const explained = (beats + companions) / n;
+  // A new phase was not where the grid said: it counts as a beat seen, not as a beat predicted.
+  const explained = (beats - resynced + companions) / n;
   const chance = chanceOf(tol, companionTol, companionOffsets.length, period);
   const lower = wilsonLower(explained, n);
   const excess = chance < 1 ? Math.max(0, (lower - chance) / (1 - chance)) : 0;
@@ -548,11 +573,11 @@ export function beaconScore(starts: ConnectionStarts, options: BeaconOptions = {
   let bestKey = 0;
   for (const initial of candidates) {
     // A wide grid first, to find the beats, refine the period and measure their jitter.
-    const wide = evaluate(times, initial, Math.max(minTol, WIDE_TOLERANCE * initial), minTol, scratch);
+    const wide = evaluate(times, initial, Math.max(minTol, WIDE_TOLERANCE * initial), minTol, scratch, true);
     if (wide === undefined) continue;
     let period = wide.refined;
     // Then a grid just wide enough for that jitter, so that the chance share stays as low as the beacon allows.
-    const tol = Math.min(WIDE_TOLERANCE * period, Math.max(minTol, JITTER_SPAN * wide.jitter));
+    const tol = Math.max(minTol, Math.min(WIDE_TOLERANCE * period, JITTER_SPAN * wide.jitter));
     let fit: Fit | undefined;
     for (let pass = 0; pass < 2; pass++) {
       const next = evaluate(times, period, tol, minTol, scratch);
