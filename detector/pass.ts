@@ -143,6 +143,14 @@ async function runWindow(run: WindowRun): Promise<void> {
   const { window, options, part, baselines, writer, zones, maintenance, feedback, summary } = run;
   const { config, client, log } = options;
   const d = config.detector;
+  summary.events += (
+    await client.count({
+      index: EVENT_INDICES,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      query: { range: { '@timestamp': { gte: window.start, lt: window.end, format: 'epoch_millis' } } },
+    })
+  ).count;
   for (const model of options.models) {
     if (!d.models[model.id].enabled) continue;
     const began = Date.now();
@@ -159,8 +167,7 @@ async function runWindow(run: WindowRun): Promise<void> {
       isLocal: run.isLocal,
       log,
       halfLifeMs: d.halfLifeDays * DAY_MS,
-      count(events, entities) {
-        summary.events += events;
+      count(_events, entities) {
         summary.entities += entities;
       },
       emit(draft: AnomalyDraft) {
