@@ -1,0 +1,24 @@
+import type { DetectionModel, ModelContext } from '../model';
+import { MODEL_ID } from './flows';
+import { runItSpeaksOt } from './it-speaks-ot';
+import { runOperations } from './operations';
+import { runScan } from './scan';
+import { runZones } from './zones';
+
+/**
+ * The OT model: what masters do to industrial devices (first writes, control and program operations, new
+ * masters), IT devices that start speaking industrial protocols, scans of OT address space, and flows between
+ * zones that the zone and conduit policy does not allow. Each concern reads the window with its own composite
+ * sweeps and keeps its own baselines (kinds `pair`, `device`, `talker`, `reach`, `zone_flow`).
+ */
+export class OtModel implements DetectionModel {
+  readonly id = MODEL_ID;
+
+  async run(ctx: ModelContext): Promise<void> {
+    await runOperations(ctx);
+    await ctx.baselines.flush();
+    await runItSpeaksOt(ctx);
+    await runScan(ctx);
+    await runZones(ctx);
+  }
+}
