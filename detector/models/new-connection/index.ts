@@ -93,6 +93,47 @@ export class NewConnectionModel implements DetectionModel {
     await flushDevice();
   }
 
+  private emitScan(ctx: ModelContext, device: string, scan: Scan, fresh: ReadonlyArray<Edge & { protocols: Set<string> }>, deviceBase: Baseline<DeviceState> | undefined, rate: number): void {
+    const { window } = ctx;
+    const peers = [...new Set(fresh.map((f) => f.peer))];
+    const portCounts = new Map<string, number>();
+    for (const f of fresh) portCounts.set(`${f.port}/${f.transport}`, (portCounts.get(`${f.port}/${f.transport}`) ?? 0) + 1);
+    const topPorts = [...portCounts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([p]) => p);
+    const count = fresh.reduce((n, f) => n + f.count, 0);
+    const size = scan.kind === 'port_scan' ? scan.ports : scan.peers;
+    // 50 addresses or 30 ports scores about 70; ten times that, about 95.
+    const score = Math.round(scoreFrom(Math.log10(size), Math.log10(scan.kind === 'port_scan' ? 20 : 35), 0.25) * 10) / 10;
+    const history = deviceBase ? `; it usually opens ${rate < 0.05 ? 'almost no' : `about ${round(rate)}`} new connections per window` : '; the device was not seen before';
+    ctx.emit({
+      model: this.id,
+      kind: scan.kind,
+      domain: 'network',
+      entity: { type: 'host', id: device },
+      peer: scan.target ? { type: 'host', id: scan.target } : undefined,
+      score,
+      time: Math.min(...fresh.map((f) => f.first)),
+      explanation:
+        scan.kind === 'port_scan'
+          ? `${device} probed ${scan.ports} ports of ${scan.target} it never used (${topPorts.join(', ')}, ...) in ${ctx.config.detector.windowMinutes} minutes, ${count} connections${history}.`
+          : `${device} reached ${scan.peers} addresses it never contacted before on ${scan.ports} port${scan.ports === 1 ? '' : 's'} (${topPorts.join(', ')}) in ${ctx.config.detector.windowMinutes} minutes, ${count} connections${history}.`,
+      figures: {
+        observed: size,
+        expected: round(rate),
+        history_windows: deviceBase?.observations ?? 0,
+        first_seen: deviceBase?.first_seen,
+        peers: scan.peers,
+        count,
+        unit: scan.kind === 'port_scan' ? 'new ports of one address per window' : 'new addresses per window',
+        details: { ports: scan.ports, edges: scan.edges, topPorts },
+      },
+      events: { index: CONN_INDEX, query: eventsLink(window, 'zeek.conn', { 'source.ip': device }), count },
+      techniques: [{ id: 'T1046', name: 'Network Service Discovery' }, ...(scan.kind === 'address_scan' ? [{ id: 'T1018', name: 'Remote System Discovery' }] : [])],
+      related: { ip: peers.slice(0, 1000) },
+      source: { ip: device },
+      destination: scan.target ? { ip: scan.target } : undefined,
+    });
+  }
+
   private async judge(ctx: ModelContext, device: string, rows: Edge[]): Promise<void> {
     const { window, baselines } = ctx;
     // One edge per (peer, port, transport); protocols seen on it are merged.
@@ -125,7 +166,9 @@ export class NewConnectionModel implements DetectionModel {
     const history = state.windows * keep;
     const rate = (state.fresh * keep + 0.5) / (history + 1);
     ctx.count(0, 1);
-    if (fresh.length > 0 && deviceBase && deviceBase.observations >= MIN_WINDOWS) {
+    const scan = scanOf(fresh, rate);
+    if (scan) this.emitScan(ctx, device, scan, fresh, deviceBase, rate);
+    else if (fresh.length > 0 && deviceBase && deviceBase.observations >= MIN_WINDOWS) {
       const surprise = -Math.log10(Math.max(poissonTail(fresh.length, rate), 1e-12));
       // Confidence in the rate grows with history: a device seen for a day is judged more gently than one seen for weeks.
       const confidence = Math.min(1, history / (MIN_WINDOWS * 6));
@@ -218,6 +261,46 @@ export class NewConnectionModel implements DetectionModel {
       state: { ...state, windows: history + 1, fresh: state.fresh * keep + (deviceBase ? learned : 0), t: window.start },
     });
   }
+}
+
+/**
+ * Scanning needs no history: a device that reaches many addresses (address scan) or many ports of one address (port
+ * scan) it never used in one window is scanning whatever its past, as Zeek's own scan policy judges it. The
+ * thresholds are those of Zeek's `Scan::addr_scan_threshold` and `port_scan_threshold` (25 and 15 in 5 minutes),
+ * doubled for a 15-minute window, and the count must also be far above the device's usual rate of new
+ * connections, so that a server that talks to many new peers every window is not a scanner.
+ */
+export interface Scan {
+  kind: 'address_scan' | 'port_scan';
+  peers: number;
+  ports: number;
+  /** For a port scan, the address scanned. */
+  target?: string;
+  edges: number;
+}
+
+const ADDRESS_SCAN_PEERS = 50;
+const PORT_SCAN_PORTS = 30;
+
+export function scanOf(fresh: ReadonlyArray<{ peer: string; port: number; transport: string }>, rate: number): Scan | undefined {
+  if (fresh.length < Math.min(ADDRESS_SCAN_PEERS, PORT_SCAN_PORTS) || fresh.length < rate * 10) return undefined;
+  const peers = new Set<string>();
+  const portsByPeer = new Map<string, Set<string>>();
+  const ports = new Set<string>();
+  for (const f of fresh) {
+    peers.add(f.peer);
+    const port = `${f.port}/${f.transport}`;
+    ports.add(port);
+    let set = portsByPeer.get(f.peer);
+    if (!set) portsByPeer.set(f.peer, (set = new Set()));
+    set.add(port);
+  }
+  let target: string | undefined;
+  let most = 0;
+  for (const [peer, set] of portsByPeer) if (set.size > most) [target, most] = [peer, set.size];
+  if (most >= PORT_SCAN_PORTS) return { kind: 'port_scan', peers: peers.size, ports: ports.size, target, edges: fresh.length };
+  if (peers.size >= ADDRESS_SCAN_PEERS) return { kind: 'address_scan', peers: peers.size, ports: ports.size, edges: fresh.length };
+  return undefined;
 }
 
 /** P(X >= k) for X ~ Poisson(λ). */
