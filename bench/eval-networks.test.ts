@@ -1,0 +1,52 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ipaddr from 'ipaddr.js';
+import { LABELED_CORPUS } from '../test/support/corpus';
+import { readLabelsConfig, readZeekFile } from '../detector/eval/truth';
+import { defaultLocalNetworks, localNetworksFor, SCENARIO_NETWORKS } from './eval-networks';
+
+const DATASETS = join(LABELED_CORPUS, 'stratosphere-security-datasets');
+
+function inside(ip: string, networks: string[]): boolean {
+  const addr = ipaddr.parse(ip);
+  return networks.some((n) => {
+    const [net, bits] = ipaddr.parseCIDR(n);
+    return net.kind() === addr.kind() && addr.match(net, bits);
+  });
+}
+
+describe('local networks of the labeled scenarios', () => {
+  const scenarios = Object.entries(SCENARIO_NETWORKS);
+
+  it.each(scenarios)('%s: the README sentences are quoted verbatim', (scenario, entry) => {
+    const readme = readFileSync(join(DATASETS, scenario, 'README.md'), 'utf8');
+    expect(entry.readme.length).toBeGreaterThan(0);
+    for (const sentence of entry.readme) expect(readme).toContain(sentence);
+  });
+
+  it.each(scenarios)('%s: labels.config names the device as the target of External-Attack-to-Device', (scenario, entry) => {
+    const config = readLabelsConfig(join(DATASETS, scenario, 'labels.config'));
+    expect(config.get('Malicious|External-Attack-to-Device')).toEqual([entry.labelsConfig.replace(/^-\s*/, '')]);
+    expect(entry.labelsConfig).toBe(`- dstIP=${entry.device}`);
+  });
+
+  it.each(scenarios)('%s: the device is outside the defaults, inside the added network, and Zeek called it local', (scenario, entry) => {
+    expect(inside(entry.device, defaultLocalNetworks())).toBe(false);
+    expect(inside(entry.device, [entry.network])).toBe(true);
+    expect(localNetworksFor(scenario)).toEqual([...defaultLocalNetworks(), entry.network]);
+    const conn = readZeekFile(join(DATASETS, scenario, 'data', 'conn.log.labeled'));
+    const fromDevice = conn.filter((r) => r.fields['id.orig_h'] === entry.device);
+    expect(fromDevice.length).toBeGreaterThan(0);
+    // Zeek's Site::local_nets, as the sensor was configured: every connection the device opens is local_orig.
+    expect(fromDevice.every((r) => r.fields.local_orig === true)).toBe(true);
+  });
+
+  it('every scenario whose labels attack a device has an entry, and no other scenario does', () => {
+    const attacked = readdirSync(DATASETS)
+      .filter((name) => existsSync(join(DATASETS, name, 'labels.config')))
+      .filter((name) => readLabelsConfig(join(DATASETS, name, 'labels.config')).has('Malicious|External-Attack-to-Device'))
+      .sort();
+    expect(Object.keys(SCENARIO_NETWORKS).sort()).toEqual(attacked);
+    expect(localNetworksFor('001-zeek-scenario-malicious')).toEqual(defaultLocalNetworks());
+  });
+});
