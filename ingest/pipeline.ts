@@ -174,7 +174,8 @@ export abstract class IngestPipeline {
 
   private emptyPending(): Pending {
     // A megabyte to start with: a trickle of lines while following does not claim a full batch each second.
-    return { batch: new BatchBody(Math.min(this.sink.limits.maxBytes + 64 * 1024, 1024 * 1024)), acks: new Map(), since: Date.now() };
+    const limit = this.sink.limits.maxBytes + 64 * 1024;
+    return { batch: new BatchBody(Math.min(limit, 1024 * 1024), limit), acks: new Map(), since: Date.now() };
   }
 
   private async flush(): Promise<void> {

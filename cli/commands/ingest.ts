@@ -143,7 +143,7 @@ export async function ingestMail(configFile: string | undefined, paths: string[]
         ...(receiver ? { syslog: receiver.stats() } : {}),
       }),
     };
-  });
+  }, mail.bulk);
 }
 
 interface Wiring {
@@ -163,7 +163,14 @@ interface Running {
 }
 
 /** What every ingest command does around its worker: connect, lock, metrics, signals, progress, summary. */
-async function runIngest(ctx: CommandContext, what: string, dir: string, flags: IngestFlags, build: (w: Wiring) => Promise<Running>): Promise<IngestSummary> {
+async function runIngest(
+  ctx: CommandContext,
+  what: string,
+  dir: string,
+  flags: IngestFlags,
+  build: (w: Wiring) => Promise<Running>,
+  limits?: { maxDocs: number; maxBytes: number },
+): Promise<IngestSummary> {
   const { config, log } = ctx;
   const { client, connection, user, cluster } = await ctx.connect('ingest');
   log.info({ url: connection.url, cluster, user, once: Boolean(flags.once) }, `${what} ingest is starting.`);
@@ -176,7 +183,7 @@ async function runIngest(ctx: CommandContext, what: string, dir: string, flags: 
   const bulk = config.ingest.bulk;
   const sink = new BulkSink(
     client.transport,
-    { maxDocs: bulk.maxDocs, maxBytes: bulk.maxBytes, concurrency: bulk.concurrency, flushIntervalMs: bulk.flushIntervalMs },
+    { maxDocs: limits?.maxDocs ?? bulk.maxDocs, maxBytes: limits?.maxBytes ?? bulk.maxBytes, concurrency: bulk.concurrency, flushIntervalMs: bulk.flushIntervalMs },
     { initialMs: bulk.retryInitialMs, maxMs: bulk.retryMaxMs },
     log,
   );

@@ -74,6 +74,14 @@ export const mailSourceSchema = z
     maxOpenMessages: positiveInt()
       .default(100_000)
       .describe('Messages kept open in memory at most; beyond, the least recently active is closed (state `timeout`).'),
+    bulk: z
+      .strictObject({
+        maxDocs: positiveInt().default(2000).describe('Documents per bulk request at most, for mail.'),
+        maxBytes: positiveInt()
+          .default(2 * 1024 * 1024)
+          .describe('Bytes per bulk request at most, for mail: mail documents are small, and the worker also holds the open messages, so smaller requests keep its memory low.'),
+      })
+      .prefault({}),
     pollIntervalMs: positiveInt().default(1000).describe('How often followed mail logs are checked for new lines and rotation.'),
     fingerprintBytes: positiveInt().default(256).describe('Leading bytes that identify a mail log across renames and gzip.'),
     partialLineTimeoutMs: positiveInt().default(5000).describe('An unterminated last line is read after the file is quiet this long.'),

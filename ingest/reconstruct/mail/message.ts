@@ -168,15 +168,52 @@ export function applyEvent(m: Message, header: LineHeader, e: MailEvent, eventId
 
 /** Links the line's event; false when it was linked before (the line is read again). */
 function linkEvent(m: Message, eventId: string): boolean {
-  if (m.events.startsWith(`${eventId} `) || m.events.includes(` ${eventId} `)) return false;
-  // Copied into one flat string: appending alone would chain the pieces and keep each one alive.
-  if (m.eventsTotal < MAX_EVENT_LINKS) m.events = own(`${m.events}${eventId} `);
+  const ids = eventIds(m);
+  if (ids.includes(eventId)) return false;
+  if (m.eventsTotal < MAX_EVENT_LINKS) {
+    ids.push(eventId);
+    // Copied into one flat string: appending alone would chain the pieces and keep each one alive.
+    m.events = own(encodeEventIds(ids));
+  }
   m.eventsTotal++;
   return true;
 }
 
 export function eventIds(m: Message): string[] {
-  return m.events === '' ? [] : m.events.slice(0, -1).split(' ');
+  return decodeEventIds(m.events);
+}
+
+/**
+ * The ids of a message's line events, kept while it is open as one string. An id is `<file key>.<offset>`, and the
+ * lines of one message nearly always come from one file, so an id that shares the file key of the one before is
+ * written as `.<offset>` alone: about a third of an open message's memory otherwise.
+ */
+export function encodeEventIds(ids: readonly string[]): string {
+  let out = '';
+  let prefix = '';
+  for (const id of ids) {
+    const dot = id.lastIndexOf('.');
+    const head = dot > 0 ? id.slice(0, dot + 1) : '';
+    out += head !== '' && head === prefix ? `${id.slice(dot)} ` : `${id} `;
+    prefix = head;
+  }
+  return out;
+}
+
+export function decodeEventIds(encoded: string): string[] {
+  if (encoded === '') return [];
+  const out: string[] = [];
+  let prefix = '';
+  for (const token of encoded.slice(0, -1).split(' ')) {
+    if (token.startsWith('.') && prefix !== '') {
+      out.push(prefix + token.slice(1));
+      continue;
+    }
+    out.push(token);
+    const dot = token.lastIndexOf('.');
+    prefix = dot > 0 ? token.slice(0, dot + 1) : '';
+  }
+  return out;
 }
 
 /** Rejections an SMTP session logged before the message had a queue id (Postfix `NOQUEUE: reject`). */
@@ -414,7 +451,7 @@ export function fromDocument(id: string, doc: Doc): Message | undefined {
     rejects: mail.rejects?.length ? (mail.rejects as Doc[]).map((r) => ({ code: r.code, dsn: r.dsn, text: r.text, stage: r.stage, reason: r.reason, to: r.to, at: ms(r.at) })) : undefined,
     milters: mail.milters?.length ? mail.milters : undefined,
     bounceNotices: mail.bounce_notices?.length ? mail.bounce_notices : undefined,
-    events: ((mail.events ?? []) as string[]).map((id) => `${id} `).join(''),
+    events: encodeEventIds((mail.events ?? []) as string[]),
     eventsTotal: mail.events_total ?? 0,
   };
 }

@@ -20,7 +20,14 @@ export class BatchBody {
   private length = 0;
   readonly items: BatchItem[] = [];
 
-  constructor(initialBytes: number) {
+  /**
+   * `limitBytes`: the size a batch is sealed at. The buffer doubles as it fills but not beyond that limit (plus what
+   * one document needs), so a batch just past a power of two does not hold twice the memory it uses.
+   */
+  constructor(
+    initialBytes: number,
+    private readonly limitBytes = Number.POSITIVE_INFINITY,
+  ) {
     this.buffer = Buffer.allocUnsafe(Math.max(1024, initialBytes));
   }
 
@@ -61,7 +68,7 @@ export class BatchBody {
     // UTF-8 takes at most three bytes per UTF-16 code unit.
     const needed = this.length + text.length * 3;
     if (needed > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.buffer.length * 2, this.limitBytes)));
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
     }
