@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ipaddr from 'ipaddr.js';
 import { LABELED_CORPUS } from '../test/support/corpus';
-import { readLabelsConfig, readZeekFile } from '../detector/eval/truth';
+import { readLabelsConfig } from '../detector/eval/truth';
+import { readZeekFile } from '../ingest/parse/zeek/read-file';
 import { defaultLocalNetworks, localNetworksFor, SCENARIO_NETWORKS } from './eval-networks';
 
 const DATASETS = join(LABELED_CORPUS, 'stratosphere-security-datasets');

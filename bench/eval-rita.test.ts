@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { LABELED_CORPUS } from '../test/support/corpus';
-import { readZeekFile } from '../detector/eval/truth';
+import { readZeekFile } from '../ingest/parse/zeek/read-file';
 import { ritaBeaconScore } from '../detector/models/beacon/rita';
 import type { CompositeBucket } from '../detector/query/composite';
 import { ritaFromBuckets, RITA_SCORE_THRESHOLD } from './eval-rita';

@@ -36,6 +36,43 @@ export function alreadyLearned(b: Baseline | undefined, windowStart: number): bo
   return b?.window !== undefined && b.window >= windowStart;
 }
 
+/** What names a baseline: its model, kind and key, and the entity it describes. */
+export type BaselineRef = Pick<Baseline, 'model' | 'kind' | 'entity' | 'key'>;
+
+/** How a window's baseline differs from the usual one: see `learnedBaseline`. */
+export interface LearnedOptions {
+  /** The entity's last event; the window's end by default. */
+  lastSeen?: number;
+  /** `known` by default. */
+  status?: string;
+  /** Whether the window counts as one more observation (by default it does). */
+  observed?: boolean;
+}
+
+/**
+ * A baseline with this window folded in: first seen as before (at `first` when new), seen until the window's end,
+ * one more observation, and marked with the window so that a re-run does not count it twice (`alreadyLearned`).
+ */
+export function learnedBaseline<S>(
+  at: { window: { start: number; end: number }; partition: { index: number } },
+  ref: BaselineRef,
+  base: Baseline<unknown> | undefined,
+  first: number,
+  state: S,
+  options: LearnedOptions = {},
+): Baseline<S> {
+  return {
+    ...ref,
+    partition: at.partition.index,
+    status: options.status ?? 'known',
+    first_seen: base?.first_seen ?? first,
+    last_seen: options.lastSeen ?? at.window.end,
+    window: at.window.start,
+    observations: (base?.observations ?? 0) + (options.observed === false ? 0 : 1),
+    state,
+  };
+}
+
 export function baselineId(model: string, kind: string, key: string): string {
   const id = `${model}:${kind}:${key}`;
   // Elasticsearch ids are limited to 512 bytes; long keys (URLs, subjects) are hashed.

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { dataLines, filesBelow, LABELED_CORPUS, readLog } from '../../test/support/corpus';
-import { MIN_DAYS, readZeekFile, scenarioTruth, type Role, type ScenarioTruth } from './truth';
+import { readZeekFile } from '../../ingest/parse/zeek/read-file';
+import { MIN_DAYS, scenarioTruth, type Role, type ScenarioTruth } from './truth';
 
 const SETS = join(LABELED_CORPUS, 'stratosphere-security-datasets');
 const SCENARIOS = [

@@ -15,9 +15,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { ZeekLogParser } from '../../ingest/parse/zeek/detect';
-import { logTypeFromFileName } from '../../ingest/parse/zeek/name-hint';
+import { readZeekFile } from '../../ingest/parse/zeek/read-file';
 import type { ZeekRecord } from '../../ingest/parse/zeek/record';
 
 export type Role = 'attacker' | 'infected' | 'c2' | 'victim' | 'scanner';
@@ -257,25 +255,6 @@ export function scenarioFiles(dir: string): string[] {
       return !present.has(`${folder}labeled-${name}`) && !present.has(`${f}.labeled`);
     })
     .sort();
-}
-
-/** Every record of a Zeek log (TSV or JSON, plain or gzip), read with the ingest parser. */
-export function readZeekFile(file: string): ZeekRecord[] {
-  let content = readFileSync(file);
-  if (content.length > 2 && content[0] === 0x1f && content[1] === 0x8b) content = gunzipSync(content);
-  const parser = new ZeekLogParser(logTypeFromFileName(file));
-  const records: ZeekRecord[] = [];
-  let start = 0;
-  while (start < content.length) {
-    let end = content.indexOf(0x0a, start);
-    if (end < 0) end = content.length;
-    let stop = end;
-    if (stop > start && content[stop - 1] === 0x0d) stop--;
-    const outcome = parser.parseLine(content.subarray(start, stop));
-    if (outcome.kind === 'record') records.push(outcome.record);
-    start = end + 1;
-  }
-  return records;
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

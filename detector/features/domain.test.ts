@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { ZeekLogParser } from '../../ingest/parse/zeek/detect';
-import type { ZeekRecord } from '../../ingest/parse/zeek/record';
+import { readZeekFile } from '../../ingest/parse/zeek/read-file';
 import { LABELED_CORPUS, ZEEK_CORPUS, readLog } from '../../test/support/corpus';
 import {
   TUNNELING_ALERT_SCORE,
@@ -21,23 +20,6 @@ const KOVTER_DNS = join(STRATOSPHERE, '009-zeek-malicious/data/dns.log.labeled')
 /** WRCCDC 2018 traffic: ordinary lookups of a few hundred hosts. */
 const ZED_DNS = join(ZEEK_CORPUS, 'zed-sample-data/zeek-default/dns.log.gz');
 
-/** Every record of a Zeek log, read the way the ingest worker reads it: line by line through the format probe. */
-function readZeek(file: string, path: string): ZeekRecord[] {
-  const content = readLog(file);
-  const parser = new ZeekLogParser(path);
-  const records: ZeekRecord[] = [];
-  let start = 0;
-  while (start < content.length) {
-    let end = content.indexOf(0x0a, start);
-    if (end < 0) end = content.length;
-    const stop = end > start && content[end - 1] === 0x0d ? end - 1 : end;
-    const outcome = parser.parseLine(content.subarray(start, stop));
-    if (outcome.kind === 'record') records.push(outcome.record);
-    start = end + 1;
-  }
-  return records;
-}
-
 interface Query {
   query: string;
   qtype?: string;
@@ -46,7 +28,7 @@ interface Query {
 
 function queries(file: string): Query[] {
   const out: Query[] = [];
-  for (const r of readZeek(file, 'dns')) {
+  for (const r of readZeekFile(file)) {
     const query = r.fields.query;
     if (typeof query !== 'string') continue;
     const qtype = typeof r.fields.qtype_name === 'string' ? r.fields.qtype_name : undefined;
@@ -188,7 +170,7 @@ describe('registeredDomain and subdomainPart on real query names', () => {
     expect(ip6).toBeDefined();
     expect(registeredDomain(ip6!.query)).toBeUndefined();
     // Resolver and multicast addresses the captures queried: an address is not a registered name.
-    const resolvers = new Set(readZeek(KOVTER_DNS, 'dns').map((r) => String(r.fields['id.resp_h'])));
+    const resolvers = new Set(readZeekFile(KOVTER_DNS).map((r) => String(r.fields['id.resp_h'])));
     expect(resolvers.has('8.8.8.8')).toBe(true);
     expect(resolvers.has('ff02::1:3')).toBe(true);
     for (const address of resolvers) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { domainToASCII } from 'node:url';
 import fc from 'fast-check';
-import { ZeekLogParser } from '../../ingest/parse/zeek/detect';
+import { readZeekFile } from '../../ingest/parse/zeek/read-file';
 import { CORPUS, ZEEK_CORPUS, filesBelow, readLog } from '../../test/support/corpus';
 import { domainParts, registeredDomain } from './domain';
 import { LookalikeIndex, damerauLevenshtein, lookalikeOf, skeleton } from './lookalike';
@@ -23,26 +23,17 @@ function mailNames(): string[] {
 /** Query names, TLS server names and certificate names of the zed-sample-data traffic. */
 function zedNames(): string[] {
   const names = new Set<string>();
-  const read = (file: string, path: string, fields: string[]): void => {
-    const content = readLog(join(ZEEK_CORPUS, 'zed-sample-data/zeek-default', file));
-    const parser = new ZeekLogParser(path);
-    let start = 0;
-    while (start < content.length) {
-      let end = content.indexOf(0x0a, start);
-      if (end < 0) end = content.length;
-      const outcome = parser.parseLine(content.subarray(start, end));
-      if (outcome.kind === 'record') {
-        for (const field of fields) {
-          const value = outcome.record.fields[field];
-          for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') names.add(v);
-        }
+  const read = (file: string, fields: string[]): void => {
+    for (const record of readZeekFile(join(ZEEK_CORPUS, 'zed-sample-data/zeek-default', file))) {
+      for (const field of fields) {
+        const value = record.fields[field];
+        for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') names.add(v);
       }
-      start = end + 1;
     }
   };
-  read('dns.log.gz', 'dns', ['query']);
-  read('ssl.log.gz', 'ssl', ['server_name']);
-  read('x509.log.gz', 'x509', ['san.dns']);
+  read('dns.log.gz', ['query']);
+  read('ssl.log.gz', ['server_name']);
+  read('x509.log.gz', ['san.dns']);
   return [...names].sort();
 }
 

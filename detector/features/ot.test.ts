@@ -1,5 +1,5 @@
 import { join, relative } from 'node:path';
-import { ZeekLogParser } from '../../ingest/parse/zeek/detect';
+import { readZeekFile } from '../../ingest/parse/zeek/read-file';
 import { logTypeFromFileName } from '../../ingest/parse/zeek/name-hint';
 import type { ZeekRecord, ZeekValue } from '../../ingest/parse/zeek/record';
 import { dataLines, filesBelow, LABELED_CORPUS, readLog, ZEEK_CORPUS } from '../../test/support/corpus';
@@ -14,23 +14,6 @@ import {
   type OperationField,
 } from './ot';
 
-/** Every record of a corpus file, read by the parser the ingest worker uses (it restores headerless ICSNPP logs). */
-function readRecords(file: string): ZeekRecord[] {
-  const content = readLog(file);
-  const parser = new ZeekLogParser(logTypeFromFileName(file));
-  const records: ZeekRecord[] = [];
-  for (let start = 0; start < content.length; ) {
-    const newline = content.indexOf(0x0a, start);
-    const end = newline < 0 ? content.length : newline;
-    const line = content.subarray(start, end > start && content[end - 1] === 0x0d ? end - 1 : end);
-    start = end + 1;
-    if (line.length === 0) continue;
-    const outcome = parser.parseLine(line);
-    if (outcome.kind === 'record') records.push(outcome.record);
-  }
-  return records;
-}
-
 interface Log {
   /** Relative to the Zeek corpus. */
   file: string;
@@ -43,7 +26,7 @@ interface Log {
 }
 
 function load(file: string): Log {
-  const records = readRecords(file);
+  const records = readZeekFile(file);
   const columns = new Set<string>();
   for (const r of records) for (const name of [...Object.keys(r.types ?? {}), ...Object.keys(r.fields)]) columns.add(name);
   const path = records[0]?.path ?? logTypeFromFileName(file);
@@ -501,7 +484,7 @@ describe('industrial paths, services and ports', () => {
   it('recognizes the industrial services of the conn logs, on industrial ports, and none of the others', () => {
     const conns = filesBelow(ICSNPP)
       .filter((f) => logTypeFromFileName(f) === 'conn')
-      .flatMap((f) => readRecords(f));
+      .flatMap((f) => readZeekFile(f));
     const withService = conns.filter((r) => typeof r.fields.service === 'string');
     const industrial = withService.filter((r) => isIndustrialService(String(r.fields.service)));
     expect([...new Set(industrial.map((r) => r.fields.service))].sort()).toEqual([
@@ -519,7 +502,7 @@ describe('industrial paths, services and ports', () => {
     expect(offPort).toEqual([]);
     const others = withService.filter((r) => !industrial.includes(r));
     expect([...new Set(others.map((r) => r.fields.service))]).toEqual(['dns']);
-    const zedServices = readRecords(join(ZED, 'zeek-default', 'known_services.log.gz')).flatMap((r) =>
+    const zedServices = readZeekFile(join(ZED, 'zeek-default', 'known_services.log.gz')).flatMap((r) =>
       Array.isArray(r.fields.service) ? r.fields.service.map(String) : [],
     );
     expect(zedServices.length).toBeGreaterThan(400);

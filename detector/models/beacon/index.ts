@@ -1,9 +1,10 @@
 import type { Baseline } from '../../baseline/store';
-import { alreadyLearned } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS } from '../../baseline/decay';
 import { compositePages, windowQuery, type CompositeBucket } from '../../query/composite';
 import { ZEEK_EVENTS_PATTERN } from '../../../common/es/names';
 import { eventsLink, NOT_TO_EVERYONE, str } from '../conn-query';
+import { round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
 import { beaconScore, hasEnoughData, type BeaconScore } from './score';
 
@@ -165,20 +166,10 @@ export class BeaconModel implements DetectionModel {
       }
       const mayLearn = ctx.maintenance.mayLearn(this.id, [pair.source], window.start) && !tainted;
       const days = beaconing && mayLearn && !state.days.includes(day) ? [...state.days, day].slice(-30) : state.days;
-      const next: Baseline<SeriesState> = {
-        model: this.id,
-        kind: keying.kind,
-        entity: { type: 'host', id: pair.source },
-        key: pair.key,
-        partition: ctx.partition.index,
-        status: tainted ? 'tainted' : normal ? 'normal' : beaconing ? 'beaconing' : 'watching',
-        first_seen: b?.first_seen ?? pair.starts[0].t * 1000,
-        last_seen: pair.starts[pair.starts.length - 1].t * 1000,
-        window: window.start,
-        observations: (b?.observations ?? 0) + 1,
-        state: { t, n, days, alerted: state.alerted, score: result?.score, period: result?.period },
-      };
-      baselines.put(next);
+      const ref = { model: this.id, kind: keying.kind, entity: { type: 'host', id: pair.source }, key: pair.key };
+      const next: SeriesState = { t, n, days, alerted: state.alerted, score: result?.score, period: result?.period };
+      const status = tainted ? 'tainted' : normal ? 'normal' : beaconing ? 'beaconing' : 'watching';
+      baselines.put(learnedBaseline(ctx, ref, b, pair.starts[0].t * 1000, next, { status, lastSeen: pair.starts[pair.starts.length - 1].t * 1000 }));
       ctx.count(0, 1);
     }
     await baselines.flush();
@@ -238,10 +229,6 @@ export class BeaconModel implements DetectionModel {
 
 function pairKey(keying: Keying, b: CompositeBucket): string {
   return `${b.key.src}|${b.key.peer}|${keying.portField ? b.key.port : ''}`;
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }
 
 function formatPeriod(s: number): string {

@@ -3,30 +3,12 @@
  * arrays, not with the code under test) or against the published formula applied to the returned parts.
  */
 import { join } from 'node:path';
-import { ZeekLogParser } from '../../../ingest/parse/zeek/detect';
-import { logTypeFromFileName } from '../../../ingest/parse/zeek/name-hint';
+import { readZeekFile } from '../../../ingest/parse/zeek/read-file';
 import type { ZeekRecord } from '../../../ingest/parse/zeek/record';
-import { LABELED_CORPUS, readLog } from '../../../test/support/corpus';
+import { LABELED_CORPUS } from '../../../test/support/corpus';
 import { RITA_DEFAULTS, ritaBeaconScore, ritaClassicBeaconScore, type RitaInput } from './rita';
 
 const STRATOSPHERE = join(LABELED_CORPUS, 'stratosphere-security-datasets');
-
-/** Every record of a Zeek log, read with the ingest parser. */
-function readZeek(file: string): ZeekRecord[] {
-  const content = readLog(file);
-  const parser = new ZeekLogParser(logTypeFromFileName(file));
-  const records: ZeekRecord[] = [];
-  let start = 0;
-  while (start < content.length) {
-    let end = content.indexOf(0x0a, start);
-    if (end < 0) end = content.length;
-    const stop = end > start && content[end - 1] === 0x0d ? end - 1 : end;
-    const outcome = parser.parseLine(content.subarray(start, stop));
-    if (outcome.kind === 'record') records.push(outcome.record);
-    start = end + 1;
-  }
-  return records;
-}
 
 const ts = (r: ZeekRecord): number => r.fields.ts as number;
 const ceil3 = (x: number): number => Math.ceil(x * 1000) / 1000;
@@ -47,7 +29,7 @@ function input(conns: ZeekRecord[], dataset?: ZeekRecord[]): RitaInput {
 /** Order statistic at round(q (n - 1)), RITA's quantile. */
 const quantile = (sorted: number[], q: number): number => sorted[Math.floor(q * (sorted.length - 1) + 0.5)];
 
-const records001 = readZeek(join(STRATOSPHERE, '001-zeek-scenario-malicious', 'labeled-conn.log'));
+const records001 = readZeekFile(join(STRATOSPHERE, '001-zeek-scenario-malicious', 'labeled-conn.log'));
 const c2 = pair(records001, '192.168.1.115', '41.108.179.197');
 const result = ritaBeaconScore(input(c2, records001));
 
@@ -128,7 +110,7 @@ describe('ritaBeaconScore gates and edge cases', () => {
   });
 
   it('writes no beacon for 3 distinct timestamps or fewer (a port scan, Stratosphere 002)', () => {
-    const log = readZeek(join(STRATOSPHERE, '002-zeek-scenario-port-scanning', 'conn.log'));
+    const log = readZeekFile(join(STRATOSPHERE, '002-zeek-scenario-port-scanning', 'conn.log'));
     const scan = pair(log, '172.16.1.11', '10.0.2.2');
     expect(scan.length).toBeGreaterThan(RITA_DEFAULTS.connectionThreshold);
     expect(new Set(scan.map((r) => Math.trunc(ts(r)))).size).toBeLessThanOrEqual(3);
@@ -141,7 +123,7 @@ describe('ritaBeaconScore gates and edge cases', () => {
 
   it('leaves zero intervals out of the interval statistics but not out of the interval mode', () => {
     // Bursts of HTTPS connections within the same second (Stratosphere 010).
-    const log = readZeek(join(STRATOSPHERE, '010-zeek-mixed', 'data', 'conn.log.labeled'));
+    const log = readZeekFile(join(STRATOSPHERE, '010-zeek-mixed', 'data', 'conn.log.labeled'));
     const bursts = pair(log, '147.32.83.234', '147.32.3.96');
     const seconds = bursts.map((r) => Math.trunc(ts(r))).sort((a, b) => a - b);
     const zeros = seconds.slice(1).filter((t, i) => t === seconds[i]).length;

@@ -5,10 +5,9 @@
  */
 import * as ipaddr from 'ipaddr.js';
 import { join } from 'node:path';
-import { ZeekLogParser } from '../../../ingest/parse/zeek/detect';
-import { logTypeFromFileName } from '../../../ingest/parse/zeek/name-hint';
+import { readZeekFile } from '../../../ingest/parse/zeek/read-file';
 import type { ZeekRecord } from '../../../ingest/parse/zeek/record';
-import { LABELED_CORPUS, readLog, ZEEK_CORPUS } from '../../../test/support/corpus';
+import { LABELED_CORPUS, ZEEK_CORPUS } from '../../../test/support/corpus';
 import { ritaBeaconScore, type RitaInput } from './rita';
 import { beaconScore, hasEnoughData, type ConnectionAt } from './score';
 
@@ -16,23 +15,6 @@ const STRATOSPHERE = join(LABELED_CORPUS, 'stratosphere-security-datasets');
 const NJRAT = join(STRATOSPHERE, '001-zeek-scenario-malicious', 'labeled-conn.log');
 const MIXED = (day: string): string => join(STRATOSPHERE, `${day}-zeek-mixed`, 'data', 'conn.log.labeled');
 const MODBUS = join(ZEEK_CORPUS, 'zed-sample-data', 'zeek-default', 'modbus.log.gz');
-
-/** Every record of a Zeek log, read with the ingest parser. */
-function readZeek(file: string): ZeekRecord[] {
-  const content = readLog(file);
-  const parser = new ZeekLogParser(logTypeFromFileName(file));
-  const records: ZeekRecord[] = [];
-  let start = 0;
-  while (start < content.length) {
-    let end = content.indexOf(0x0a, start);
-    if (end < 0) end = content.length;
-    const stop = end > start && content[end - 1] === 0x0d ? end - 1 : end;
-    const outcome = parser.parseLine(content.subarray(start, stop));
-    if (outcome.kind === 'record') records.push(outcome.record);
-    start = end + 1;
-  }
-  return records;
-}
 
 const ts = (r: ZeekRecord): number => r.fields.ts as number;
 const byTime = (a: ZeekRecord, b: ZeekRecord): number => ts(a) - ts(b);
@@ -66,7 +48,7 @@ function seeded(seed: number): () => number {
   };
 }
 
-const records001 = readZeek(NJRAT);
+const records001 = readZeekFile(NJRAT);
 // The command-and-control channel (labelled "Malicious CC"): every ~23 s a connection attempt to port 1177 that
 // fails; its SYN retry 9 s later, on the same source port, is logged by Zeek as a second connection.
 const c2 = pair(records001, '192.168.1.115', '41.108.179.197', 1177);
@@ -224,7 +206,7 @@ describe('jitter: the NjRAT series with its beats moved', () => {
 
 describe('real periodic traffic', () => {
   it('Modbus polling, the busiest pair of the WRCCDC modbus.log', () => {
-    const records = readZeek(MODBUS);
+    const records = readZeekFile(MODBUS);
     const counts = new Map<string, number>();
     for (const r of records) {
       const key = `${r.fields['id.orig_h']} ${r.fields['id.resp_h']}`;
@@ -246,7 +228,7 @@ describe('real periodic traffic', () => {
   });
 
   it('a benign keepalive that misses beats (ESET push service, Stratosphere 008)', () => {
-    const keepalive = pair(readZeek(MIXED('008')), '147.32.81.167', '91.228.167.171', 8883);
+    const keepalive = pair(readZeekFile(MIXED('008')), '147.32.81.167', '91.228.167.171', 8883);
     const times = keepalive.map(ts);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
     // The log shows it: mostly 301 s, with gaps of two, three or four periods.
@@ -270,7 +252,7 @@ describe('bursty, non-periodic traffic', () => {
   ];
   const days = new Map<string, ZeekRecord[]>();
   const recordsOf = (day: string): ZeekRecord[] => {
-    if (!days.has(day)) days.set(day, readZeek(MIXED(day)));
+    if (!days.has(day)) days.set(day, readZeekFile(MIXED(day)));
     return days.get(day) ?? [];
   };
 
@@ -295,7 +277,7 @@ describe('bursty, non-periodic traffic', () => {
 describe('hasEnoughData', () => {
   it('wants enough events over enough time', () => {
     // A scanner's 35 connections within half a minute (Stratosphere 008).
-    const scan = readZeek(MIXED('008')).filter((r) => r.fields['id.orig_h'] === '104.152.52.193');
+    const scan = readZeekFile(MIXED('008')).filter((r) => r.fields['id.orig_h'] === '104.152.52.193');
     expect(scan.length).toBe(35);
     const verdict = hasEnoughData(scan.map(ts));
     expect(verdict).toMatchObject({ enough: false, reason: 'too-short', connections: 35 });

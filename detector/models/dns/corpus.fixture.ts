@@ -4,9 +4,8 @@
  * can be run on real traffic without Elasticsearch.
  */
 import { join } from 'node:path';
-import { ZeekLogParser } from '../../../ingest/parse/zeek/detect';
-import type { ZeekRecord } from '../../../ingest/parse/zeek/record';
-import { LABELED_CORPUS, ZEEK_CORPUS, readLog } from '../../../test/support/corpus';
+import { readZeekFile } from '../../../ingest/parse/zeek/read-file';
+import { LABELED_CORPUS, ZEEK_CORPUS } from '../../../test/support/corpus';
 import type { LookupRow } from './failures';
 import { ClientLookups, type ClientWindow } from './lookups';
 
@@ -26,22 +25,6 @@ export const ZED_DNS = join(ZEEK_CORPUS, 'zed-sample-data/zeek-default/dns.log.g
 export const WINDOW_MS = 15 * 60_000;
 const NAME_SERVICE_PORTS = new Set([137, 5353, 5355]);
 
-export function readZeek(file: string, path: string): ZeekRecord[] {
-  const content = readLog(file);
-  const parser = new ZeekLogParser(path);
-  const records: ZeekRecord[] = [];
-  let start = 0;
-  while (start < content.length) {
-    let end = content.indexOf(0x0a, start);
-    if (end < 0) end = content.length;
-    const stop = end > start && content[end - 1] === 0x0d ? end - 1 : end;
-    const outcome = parser.parseLine(content.subarray(start, stop));
-    if (outcome.kind === 'record') records.push(outcome.record);
-    start = end + 1;
-  }
-  return records;
-}
-
 /** A dns.log record in the ECS terms the model reads. */
 export interface DnsEvent {
   time: number;
@@ -54,7 +37,7 @@ export interface DnsEvent {
 }
 
 export function dnsEvents(file: string): DnsEvent[] {
-  return readZeek(file, 'dns').map((r) => {
+  return readZeekFile(file).map((r) => {
     const f = r.fields;
     return {
       time: (f.ts as number) * 1000,
@@ -115,5 +98,5 @@ export function clientWindows(file: string): Map<string, ClientWindow> {
 
 /** conn.log as (originator, responder) pairs. */
 export function connPairs(file: string): Array<{ client: string; peer: string; port: number }> {
-  return readZeek(file, 'conn').map((r) => ({ client: r.fields['id.orig_h'] as string, peer: r.fields['id.resp_h'] as string, port: r.fields['id.resp_p'] as number }));
+  return readZeekFile(file).map((r) => ({ client: r.fields['id.orig_h'] as string, peer: r.fields['id.resp_h'] as string, port: r.fields['id.resp_p'] as number }));
 }

@@ -1,5 +1,6 @@
 import { emptyStats, observe, scoreFrom, type EwStats } from '../../baseline/decay';
-import { count, expectation, figure, MIN_HISTORY_WINDOWS, plural, registrableDomain, span, suffixSummary, times, zOf, type Expectation, type Prior } from './stats';
+import { figure, formatCount } from '../format';
+import { expectation, MIN_HISTORY_WINDOWS, plural, registrableDomain, span, suffixSummary, times, zOf, type Expectation, type Prior } from './stats';
 
 /**
  * Bursts of failed lookups (ATT&CK T1568.002, Domain Generation Algorithms). A DGA bot asks for dozens to
@@ -166,7 +167,7 @@ export function learnFailures(state: FailureState | undefined, s: FailureSummary
 export function failureExplanation(client: string, s: FailureSummary, v: FailureVerdict, windowMinutes: number, historyMs: number | undefined): string {
   const head = `${client} made ${plural(s.lookups, 'lookup')} of ${plural(s.names, 'name')} that do${s.names === 1 ? 'es' : ''} not exist (NXDOMAIN or SERVFAIL) in ${windowMinutes} minutes`;
   const { text: suffixText, covered } = suffixSummary(s.suffixes);
-  const where = covered > 0 ? `; ${count(covered)} of them under ${suffixText} (${s.examples.slice(0, 3).join(', ')})` : '';
+  const where = covered > 0 ? `; ${formatCount(covered)} of them under ${suffixText} (${s.examples.slice(0, 3).join(', ')})` : '';
   if (v.driver === 'lookups' && v.lookups) {
     return (
       `${head}, ${times(s.lookups, v.lookups.mean)}its usual ${figure(v.lookups.mean)} (±${figure(v.lookups.spread)}) over ${span(historyMs ?? 0)}, ` +

@@ -1,13 +1,15 @@
 import { ZEEK_EVENTS_PATTERN } from '../../../common/es/names';
 import { DAY_MS, emptyStats } from '../../baseline/decay';
-import { alreadyLearned, type Baseline } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline, type Baseline } from '../../baseline/store';
+import type { AnomalyDraft } from '../../anomaly/anomaly';
 import type { Partition } from '../../partition';
 import { compositePages, windowQuery } from '../../query/composite';
-import { str } from '../conn-query';
+import { connQuery, str } from '../conn-query';
+import { round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
 import { FAILURE_RCODES, failureExplanation, judgeFailures, learnFailures, type FailureState } from './failures';
 import { ClientLookups, type ClientWindow } from './lookups';
-import { round } from './stats';
+import type { Expectation } from './stats';
 import { familiarity, learnedNormal, learnTunnel, mergeTunnelStates, tunnelAnomalyScore, tunnelExplanation, type TunnelDomainState } from './tunnel';
 import { judgeUnused, learnUnused, ResolvedNames, unusedExplanation, unusedNames, type UnusedState } from './unused';
 
@@ -58,6 +60,15 @@ export class DnsModel implements DetectionModel {
 
   private dnsQuery(ctx: ModelContext, ...filters: Array<Record<string, unknown>>): Record<string, unknown> {
     return windowQuery(ctx.window.start, ctx.window.end, { term: { 'event.dataset': DNS_DATASET } }, { terms: { 'source.ip': ctx.config.networks.local } }, NOT_NAME_SERVICES, ...filters);
+  }
+
+  /**
+   * A client's failures or unused-names baseline after the window. A client tainted by triage keeps its state: the
+   * window is marked as done but not counted.
+   */
+  private clientBaseline<S>(ctx: ModelContext, kind: string, client: string, b: Baseline<S> | undefined, first: number, state: S, tainted: boolean): Baseline<S> {
+    const ref = { model: this.id, kind, entity: { type: 'host', id: client }, key: client };
+    return learnedBaseline(ctx, ref, b, first, state, { status: tainted ? 'tainted' : 'known', observed: !tainted });
   }
 
   private owned(ctx: ModelContext, client: string): boolean {
@@ -116,19 +127,8 @@ export class DnsModel implements DetectionModel {
       if (c.tunnels.length > 0) this.judgeTunnels(ctx, c, domains, learns && !tainted);
       this.judgeFailureBurst(ctx, c, b);
       if (!learns) continue;
-      baselines.put({
-        model: this.id,
-        kind: 'failures',
-        entity: { type: 'host', id: c.client },
-        key: c.client,
-        partition: ctx.partition.index,
-        status: tainted ? 'tainted' : 'known',
-        first_seen: b?.first_seen ?? c.first,
-        last_seen: window.end,
-        window: window.start,
-        observations: (b?.observations ?? 0) + (tainted ? 0 : 1),
-        state: tainted ? (b?.state ?? { domains: emptyStats(), lookups: emptyStats() }) : learnFailures(b?.state, c.failures, window.start, ctx.halfLifeMs),
-      } satisfies Baseline<FailureState>);
+      const state: FailureState = tainted ? (b?.state ?? { domains: emptyStats(), lookups: emptyStats() }) : learnFailures(b?.state, c.failures, window.start, ctx.halfLifeMs);
+      baselines.put(this.clientBaseline(ctx, 'failures', c.client, b, c.first, state, tainted));
     }
     await baselines.flush();
   }
@@ -188,19 +188,8 @@ export class DnsModel implements DetectionModel {
       const key = tunnelDomainKeys(j.t.domain, own)[own.count === 1 ? 0 : own.index];
       const b = domains.get(key);
       const state = learnTunnel(b?.state, day, c.client, j.t.tunneling);
-      const next: Baseline<TunnelDomainState> = {
-        model: this.id,
-        kind: 'tunnel_domain',
-        entity: { type: 'domain', id: j.t.domain },
-        key,
-        partition: own.index,
-        status: learnedNormal(state) ? 'normal' : 'tunnel_like',
-        first_seen: b?.first_seen ?? j.t.first,
-        last_seen: Math.max(b?.last_seen ?? 0, j.t.first),
-        window: window.start,
-        observations: (b?.observations ?? 0) + 1,
-        state,
-      };
+      const ref = { model: this.id, kind: 'tunnel_domain', entity: { type: 'domain', id: j.t.domain }, key };
+      const next = learnedBaseline(ctx, ref, b, j.t.first, state, { status: learnedNormal(state) ? 'normal' : 'tunnel_like', lastSeen: Math.max(b?.last_seen ?? 0, j.t.first) });
       ctx.baselines.put(next);
       domains.set(key, next);
     }
@@ -214,38 +203,79 @@ export class DnsModel implements DetectionModel {
     if (!v) return;
     const e = v.driver === 'lookups' && v.lookups ? v.lookups : v.domains;
     const historyMs = b ? window.start - b.first_seen : undefined;
-    ctx.emit({
-      model: this.id,
+    this.emitClientCount(ctx, {
       kind: 'dns_failure_burst',
-      domain: 'dns',
-      entity: { type: 'host', id: c.client },
+      client: c.client,
       score: v.score,
       time: s.first ?? c.first,
       explanation: failureExplanation(c.client, s, v, ctx.config.detector.windowMinutes, historyMs),
-      figures: {
-        observed: v.driver === 'lookups' ? s.lookups : s.domains,
-        expected: round(e.mean),
-        spread: round(e.spread),
-        history_windows: round(e.history, 1),
-        history_days: historyMs !== undefined ? round(historyMs / DAY_MS) : 0,
-        first_seen: b?.first_seen,
-        count: s.lookups,
-        unit: v.driver === 'lookups' ? 'failed lookups per window' : 'registered domains with failed lookups per window',
-        details: {
-          failed_lookups: s.lookups,
-          failed_names: s.names,
-          failed_domains: s.domains,
-          expected_domains: round(v.domains.mean),
-          expected_lookups: v.lookups ? round(v.lookups.mean) : undefined,
-          baseline: v.domains.own ? 'client' : 'prior',
-          suffixes: Object.fromEntries([...s.suffixes.entries()].sort((x, y) => y[1] - x[1]).slice(0, 10)),
-          examples: s.examples,
-        },
+      observed: v.driver === 'lookups' ? s.lookups : s.domains,
+      expected: e,
+      historyMs,
+      firstSeen: b?.first_seen,
+      lookups: s.lookups,
+      unit: v.driver === 'lookups' ? 'failed lookups per window' : 'registered domains with failed lookups per window',
+      details: {
+        failed_lookups: s.lookups,
+        failed_names: s.names,
+        failed_domains: s.domains,
+        expected_domains: round(v.domains.mean),
+        expected_lookups: v.lookups ? round(v.lookups.mean) : undefined,
+        baseline: v.domains.own ? 'client' : 'prior',
+        suffixes: Object.fromEntries([...s.suffixes.entries()].sort((x, y) => y[1] - x[1]).slice(0, 10)),
+        examples: s.examples,
       },
-      events: { index: ZEEK_EVENTS_PATTERN, query: this.dnsQuery(ctx, { term: { 'source.ip': c.client } }, { terms: { 'dns.response_code': [...FAILURE_RCODES] } }), count: s.lookups },
+      events: { terms: { 'dns.response_code': [...FAILURE_RCODES] } },
       techniques: v.driver === 'domains' ? [TECHNIQUE_DGA] : [],
-      related: { ip: [c.client], hosts: s.examples },
-      source: { ip: c.client },
+      hosts: s.examples,
+    });
+  }
+
+  /** An anomaly about a count of one client's window against what the client usually does. */
+  private emitClientCount(
+    ctx: ModelContext,
+    a: {
+      kind: string;
+      client: string;
+      score: number;
+      time: number;
+      explanation: string;
+      observed: number;
+      expected: Expectation;
+      historyMs: number | undefined;
+      firstSeen: number | undefined;
+      /** Lookups behind the count, and the filter that finds them among the client's. */
+      lookups: number;
+      events: Record<string, unknown>;
+      unit: string;
+      details: Record<string, unknown>;
+      techniques: NonNullable<AnomalyDraft['techniques']>;
+      hosts: string[];
+    },
+  ): void {
+    ctx.emit({
+      model: this.id,
+      kind: a.kind,
+      domain: 'dns',
+      entity: { type: 'host', id: a.client },
+      score: a.score,
+      time: a.time,
+      explanation: a.explanation,
+      figures: {
+        observed: a.observed,
+        expected: round(a.expected.mean),
+        spread: round(a.expected.spread),
+        history_windows: round(a.expected.history, 1),
+        history_days: a.historyMs !== undefined ? round(a.historyMs / DAY_MS) : 0,
+        first_seen: a.firstSeen,
+        count: a.lookups,
+        unit: a.unit,
+        details: a.details,
+      },
+      events: { index: ZEEK_EVENTS_PATTERN, query: this.dnsQuery(ctx, { term: { 'source.ip': a.client } }, a.events), count: a.lookups },
+      techniques: a.techniques,
+      related: { ip: [a.client], hosts: a.hosts },
+      source: { ip: a.client },
       network: { protocol: 'dns' },
     });
   }
@@ -301,7 +331,7 @@ export class DnsModel implements DetectionModel {
   private async anyConnections(ctx: ModelContext, range: { start: number; end: number }): Promise<boolean> {
     for await (const page of compositePages(ctx.client, {
       index: ZEEK_EVENTS_PATTERN,
-      query: windowQuery(range.start, range.end, { term: { 'event.dataset': 'zeek.conn' } }),
+      query: connQuery(range),
       size: 1,
       sources: [{ client: { terms: { field: 'source.ip' } } }],
     })) {
@@ -322,10 +352,8 @@ export class DnsModel implements DetectionModel {
       const chunk = all.slice(i, i + ADDRESS_BATCH);
       for await (const page of compositePages(ctx.client, {
         index: ZEEK_EVENTS_PATTERN,
-        query: windowQuery(
-          range.start,
-          range.end,
-          { term: { 'event.dataset': 'zeek.conn' } },
+        query: connQuery(
+          range,
           { terms: { 'source.ip': clients } },
           { bool: { should: [{ terms: { 'destination.ip': chunk } }, { terms: { 'destination.port': DNS_PORTS } }], minimum_should_match: 1 } },
         ),
@@ -350,49 +378,29 @@ export class DnsModel implements DetectionModel {
       const v = judgeUnused(n, b?.state, window.start, ctx.halfLifeMs);
       if (v && b) {
         const historyMs = window.start - b.first_seen;
-        const names = result.unused.slice(0, 100);
-        ctx.emit({
-          model: this.id,
+        this.emitClientCount(ctx, {
           kind: 'dns_unused_names',
-          domain: 'dns',
-          entity: { type: 'host', id: r.client },
+          client: r.client,
           score: v.score,
           time: result.first ?? window.start,
           explanation: unusedExplanation(r.client, result, v, ctx.config.detector.windowMinutes, historyMs),
-          figures: {
-            observed: n,
-            expected: round(v.expected.mean),
-            spread: round(v.expected.spread),
-            history_windows: round(v.expected.history, 1),
-            history_days: round(historyMs / DAY_MS),
-            first_seen: b.first_seen,
-            count: result.lookups,
-            unit: 'resolved names never connected to per window',
-            details: { checked_names: result.judged, skipped_names: r.skipped, examples: result.unused.slice(0, 20) },
-          },
-          // The count is of the answered lookups of the linked names (at least; the sweep sees them per address).
-          events: { index: ZEEK_EVENTS_PATTERN, query: this.dnsQuery(ctx, { term: { 'source.ip': r.client } }, { terms: { 'dns.question.name': names } }), count: result.lookups },
+          observed: n,
+          expected: v.expected,
+          historyMs,
+          firstSeen: b.first_seen,
+          // The answered lookups of the linked names (at least; the sweep sees them per address).
+          lookups: result.lookups,
+          unit: 'resolved names never connected to per window',
+          details: { checked_names: result.judged, skipped_names: r.skipped, examples: result.unused.slice(0, 20) },
+          events: { terms: { 'dns.question.name': result.unused.slice(0, 100) } },
           techniques: [TECHNIQUE_DGA, TECHNIQUE_DISCOVERY],
-          related: { ip: [r.client], hosts: result.unused.slice(0, 20) },
-          source: { ip: r.client },
-          network: { protocol: 'dns' },
+          hosts: result.unused.slice(0, 20),
         });
       }
       if (!ctx.maintenance.mayLearn(this.id, [r.client], window.start)) continue;
       const tainted = ctx.feedback.isTainted(this.id, r.client);
-      baselines.put({
-        model: this.id,
-        kind: 'unused',
-        entity: { type: 'host', id: r.client },
-        key: r.client,
-        partition: ctx.partition.index,
-        status: tainted ? 'tainted' : 'known',
-        first_seen: b?.first_seen ?? result.first ?? window.start,
-        last_seen: window.end,
-        window: window.start,
-        observations: (b?.observations ?? 0) + (tainted ? 0 : 1),
-        state: tainted ? (b?.state ?? { names: emptyStats() }) : learnUnused(b?.state, n, window.start, ctx.halfLifeMs),
-      } satisfies Baseline<UnusedState>);
+      const state: UnusedState = tainted ? (b?.state ?? { names: emptyStats() }) : learnUnused(b?.state, n, window.start, ctx.halfLifeMs);
+      baselines.put(this.clientBaseline(ctx, 'unused', r.client, b, result.first ?? window.start, state, tainted));
     }
     await baselines.flush();
   }

@@ -1,6 +1,7 @@
 import { parse } from 'tldts';
 import { DAY_MS, decayFactor, spreadOf, type EwStats } from '../../baseline/decay';
 import { domainParts } from '../../features/domain';
+import { figure, formatCount, listing } from '../format';
 
 /**
  * What a client's figure is compared with: its own exponentially weighted baseline once it has `minHistory` windows
@@ -59,24 +60,9 @@ export function registrableDomain(name: string): { domain: string; suffix: strin
   return { domain: parts.registeredDomain, suffix: parts.publicSuffix };
 }
 
-export function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-/** An integer with thousands separators (`3,120`). */
-export function count(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-/** A baseline figure for a sentence: whole numbers from 10 up, one decimal below. */
-export function figure(x: number): string {
-  if (Math.abs(x) >= 10) return count(x);
-  return String(Math.round(x * 10) / 10);
-}
-
+/** `3,120 names`, `1 name`. */
 export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${count(n)} ${n === 1 ? word : many}`;
+  return `${formatCount(n)} ${n === 1 ? word : many}`;
 }
 
 /** How long a history spans, for explanations: hours below a day, days above. */
@@ -96,6 +82,5 @@ export function times(observed: number, usual: number): string {
 export function suffixSummary(suffixes: Map<string, number>, top = 2): { text: string; covered: number } {
   const sorted = [...suffixes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, top);
   const covered = sorted.reduce((n, [, c]) => n + c, 0);
-  const names = sorted.map(([s]) => `.${s}`);
-  return { text: names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`, covered };
+  return { text: listing(sorted.map(([s]) => `.${s}`)), covered };
 }

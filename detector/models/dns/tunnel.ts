@@ -1,6 +1,7 @@
 import { scoreFrom } from '../../baseline/decay';
 import { TUNNELING_ALERT_SCORE, tunnelingScore, type TunnelAccumulator, type TunnelStats } from '../../features/domain';
-import { count, figure, plural, round } from './stats';
+import { figure, formatCount, round } from '../format';
+import { plural } from './stats';
 
 /**
  * DNS tunnels (ATT&CK T1071.004 application layer protocol: DNS, T1048 exfiltration over an alternative
@@ -124,6 +125,6 @@ export function tunnelExplanation(client: string, c: TunnelCandidate, f: Familia
     f.earlierDays === 0 && f.otherClients === 0
       ? 'no client made this domain look like this before'
       : `it looked like this on ${plural(f.earlierDays, 'earlier day')} and for ${plural(f.otherClients, 'other client')} (${NORMAL_AFTER_DAYS} days or ${NORMAL_AFTER_CLIENTS} clients make it normal)`;
-  const also = others.length > 0 ? `; also ${others.slice(0, 3).join(', ')}${others.length > 3 ? ` and ${count(others.length - 3)} more` : ''}` : '';
+  const also = others.length > 0 ? `; also ${others.slice(0, 3).join(', ')}${others.length > 3 ? ` and ${formatCount(others.length - 3)} more` : ''}` : '';
   return `${client} looked up ${plural(s.uniqueSubdomains, 'distinct name')} under ${c.domain} in ${windowMinutes} minutes (${plural(c.lookups, 'lookup')}), ${shape}: tunneling score ${round(c.tunneling)}; ${history}${also}.`;
 }

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import * as ipaddr from 'ipaddr.js';
 import { emptyStats, observe, scoreFrom, type EwStats } from '../../baseline/decay';
-import { count, expectation, figure, MIN_HISTORY_WINDOWS, plural, span, times, zOf, type Expectation } from './stats';
+import { figure, formatCount } from '../format';
+import { expectation, MIN_HISTORY_WINDOWS, plural, span, times, zOf, type Expectation } from './stats';
 
 /**
  * Names queried but never connected to: a client resolves names to addresses and opens no connection to any of
@@ -138,7 +139,7 @@ export function learnUnused(state: UnusedState | undefined, unused: number, at: 
 export function unusedExplanation(client: string, r: UnusedResult, v: UnusedVerdict, windowMinutes: number, historyMs: number): string {
   const n = r.unused.length;
   return (
-    `${client} resolved ${plural(n, 'name')} in ${windowMinutes} minutes without connecting to any of ${n === 1 ? 'its' : 'their'} addresses (of ${count(r.judged)} it could have), ` +
+    `${client} resolved ${plural(n, 'name')} in ${windowMinutes} minutes without connecting to any of ${n === 1 ? 'its' : 'their'} addresses (of ${formatCount(r.judged)} it could have), ` +
     `${times(n, v.expected.mean)}its usual ${figure(v.expected.mean)} (±${figure(v.expected.spread)}) over ${span(historyMs)}; e.g. ${r.unused.slice(0, 3).join(', ')}.`
   );
 }

@@ -1,8 +1,9 @@
-import { alreadyLearned, type Baseline } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline, type Baseline } from '../../baseline/store';
 import { decayFactor, scoreFrom } from '../../baseline/decay';
 import type { ModelContext } from '../model';
 import { MESSAGES_INDEX, messagesLink, parseAddress } from './query';
-import { confidence, formatDays, listSome, plural, poissonTail, round, surprise } from './score';
+import { formatDays, round } from '../format';
+import { confidence, listSome, plural, poissonTail, surprise } from './score';
 
 /**
  * Association anomaly on the sender and recipient graph: a sender writes to recipients it never wrote to. Each
@@ -173,18 +174,6 @@ export function judgeSender(ctx: ModelContext, model: 'email', sender: string, o
   const learnable = [...byRecipient.values()].filter((r) => !ctx.feedback.isTainted(model, sender, r.recipient));
   const learned = fresh.filter((f) => !ctx.feedback.isTainted(model, sender, f.recipient)).length;
   const next = learnRecipients(state, learnable, learned, !base, keep, window.start);
-  const baseline: Baseline<SenderState> = {
-    model,
-    kind: 'sender',
-    entity: { type: 'sender', id: sender },
-    key: sender,
-    partition: ctx.partition.index,
-    status: 'known',
-    first_seen: base?.first_seen ?? rows.reduce((t, r) => Math.min(t, r.first), window.end),
-    last_seen: window.end,
-    window: window.start,
-    observations: (base?.observations ?? 0) + 1,
-    state: next,
-  };
-  baselines.put(baseline);
+  const first = rows.reduce((t, r) => Math.min(t, r.first), window.end);
+  baselines.put(learnedBaseline(ctx, { model, kind: 'sender', entity: { type: 'sender', id: sender }, key: sender }, base, first, next));
 }

@@ -1,10 +1,11 @@
 import type { Baseline } from '../../baseline/store';
-import { alreadyLearned } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor, scoreFrom } from '../../baseline/decay';
 import { registeredDomain } from '../../features/domain';
 import { LookalikeIndex, type Lookalike } from '../../features/lookalike';
 import { compositePages, windowQuery, type CompositeBucket } from '../../query/composite';
 import { str } from '../conn-query';
+import { formatDays, round } from '../format';
 import type { DetectionModel, DetectionWindow, ModelContext } from '../model';
 import { judgeSenders, MAX_ROWS_PER_SENDER, MIN_SCORE, type RecipientRow } from './association';
 import { judgeAuth, learnAuth, mechanismOf, verdictOf, type Mechanism } from './auth';
@@ -24,7 +25,7 @@ import {
   type OrganisationState,
 } from './domains';
 import { clientNetwork, MAIL_EVENTS_INDEX, MESSAGES_INDEX, messagesLink, messagesQuery, networkFilter, parseAddress, parseDomain } from './query';
-import { confidence, formatDays, listSome, plural, poissonTail, round, surprise } from './score';
+import { confidence, listSome, plural, poissonTail, surprise } from './score';
 
 /**
  * Email: what the organisation's mail says about phishing and account abuse, read from the message documents the
@@ -130,19 +131,8 @@ export class EmailModel implements DetectionModel {
       }
     }
     if (rows > 0) {
-      baselines.put({
-        model: this.id,
-        kind: 'organisation',
-        entity: { type: 'organisation', id: LEARNED_DOMAINS_KEY },
-        key: LEARNED_DOMAINS_KEY,
-        partition: ctx.partition.index,
-        status: 'known',
-        first_seen: base?.first_seen ?? window.start,
-        last_seen: window.end,
-        window: window.start,
-        observations: (base?.observations ?? 0) + 1,
-        state: { domains },
-      } satisfies Baseline<LearnedDomainsState>);
+      const ref = { model: this.id, kind: 'organisation', entity: { type: 'organisation', id: LEARNED_DOMAINS_KEY }, key: LEARNED_DOMAINS_KEY };
+      baselines.put(learnedBaseline<LearnedDomainsState>(ctx, ref, base, window.start, { domains }));
     }
     return Object.keys(domains);
   }
@@ -311,19 +301,7 @@ export class EmailModel implements DetectionModel {
           ...(auth ? { auth } : {}),
           ...(lookalikeDay !== undefined ? { lookalikeDay } : {}),
         };
-        baselines.put({
-          model: this.id,
-          kind: 'domain',
-          entity: { type: 'domain', id: entry.organisation },
-          key: entry.organisation,
-          partition: ctx.partition.index,
-          status: 'known',
-          first_seen: base?.first_seen ?? entry.first,
-          last_seen: w.end,
-          window: w.start,
-          observations: (base?.observations ?? 0) + 1,
-          state: next,
-        } satisfies Baseline<DomainState>);
+        baselines.put(learnedBaseline(ctx, { model: this.id, kind: 'domain', entity: { type: 'domain', id: entry.organisation }, key: entry.organisation }, base, entry.first, next));
       }
       if (baselines.pending > 5000) await baselines.flush();
     }
@@ -338,19 +316,8 @@ export class EmailModel implements DetectionModel {
     if (alreadyLearned(orgBase, w.start) || !mayLearn) return;
     // New domains count towards the rate once the first day of history is over (see ORGANISATION_LEARNING_DAYS).
     const counted = orgBase && orgAge >= ORGANISATION_LEARNING_DAYS * DAY_MS ? fresh.filter((e) => !ctx.feedback.isTainted(this.id, e.organisation)).length : 0;
-    baselines.put({
-      model: this.id,
-      kind: 'organisation',
-      entity: { type: 'organisation', id: orgKey },
-      key: orgKey,
-      partition: ctx.partition.index,
-      status: 'known',
-      first_seen: orgBase?.first_seen ?? w.start,
-      last_seen: w.end,
-      window: w.start,
-      observations: (orgBase?.observations ?? 0) + 1,
-      state: { windows: history + 1, fresh: org.fresh * orgKeep + counted, t: w.start },
-    } satisfies Baseline<OrganisationState>);
+    const state: OrganisationState = { windows: history + 1, fresh: org.fresh * orgKeep + counted, t: w.start };
+    baselines.put(learnedBaseline(ctx, { model: this.id, kind: 'organisation', entity: { type: 'organisation', id: orgKey }, key: orgKey }, orgBase, w.start, state));
   }
 
   private emitLookalike(ctx: ModelContext, entry: DomainEntry, name: string, match: Lookalike, base: Baseline<DomainState> | undefined): void {

@@ -1,3 +1,4 @@
+import { listing } from '../format';
 import { poissonTail } from '../new-connection';
 
 /**
@@ -44,19 +45,9 @@ export function confidence(history: number, full: number): number {
   return 0.5 + 0.5 * Math.min(1, Math.max(0, history) / full);
 }
 
-export function round(x: number, digits = 2): number {
-  const f = Math.pow(10, digits);
-  return Math.round(x * f) / f;
-}
-
-export function formatDays(days: number): string {
-  if (days < 1) return `${Math.max(1, Math.round(days * 24))} hours`;
-  return `${Math.round(days)} day${Math.round(days) === 1 ? '' : 's'}`;
-}
-
 /** `a, b, c and 4 more`: a list a person can read in one sentence. */
 export function listSome(items: readonly string[], shown = 3): string {
-  if (items.length <= shown) return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  if (items.length <= shown) return listing(items);
   return `${items.slice(0, shown).join(', ')} and ${items.length - shown} more`;
 }
 

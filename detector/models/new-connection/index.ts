@@ -1,8 +1,9 @@
 import type { Baseline } from '../../baseline/store';
-import { alreadyLearned } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { decayFactor, scoreFrom } from '../../baseline/decay';
 import { compositePages } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, NOT_TO_EVERYONE, str } from '../conn-query';
+import { formatDays, round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
 
 /**
@@ -232,34 +233,13 @@ export class NewConnectionModel implements DetectionModel {
     for (const [key, e] of byEdge) {
       const b = known.get(key);
       const tainted = ctx.feedback.isTainted(this.id, device, e.peer);
-      const edge: Baseline<EdgeState> = {
-        model: this.id,
-        kind: 'edge',
-        entity: { type: 'host', id: device },
-        key,
-        partition: ctx.partition.index,
-        status: tainted ? 'tainted' : 'known',
-        first_seen: b?.first_seen ?? e.first,
-        last_seen: Math.max(b?.last_seen ?? 0, e.first),
-        window: window.start,
-        observations: (b?.observations ?? 0) + 1,
-        state: { count: (b?.state.count ?? 0) + e.count },
-      };
-      baselines.put(edge);
+      const ref = { model: this.id, kind: 'edge', entity: { type: 'host', id: device }, key };
+      const edge: EdgeState = { count: (b?.state.count ?? 0) + e.count };
+      baselines.put(learnedBaseline(ctx, ref, b, e.first, edge, { status: tainted ? 'tainted' : 'known', lastSeen: Math.max(b?.last_seen ?? 0, e.first) }));
     }
-    baselines.put({
-      model: this.id,
-      kind: 'device',
-      entity: { type: 'host', id: device },
-      key: device,
-      partition: ctx.partition.index,
-      status: 'known',
-      first_seen: deviceBase?.first_seen ?? Math.min(...rows.map((r) => r.first)),
-      last_seen: window.end,
-      window: window.start,
-      observations: (deviceBase?.observations ?? 0) + 1,
-      state: { ...state, windows: history + 1, fresh: state.fresh * keep + (deviceBase ? learned : 0), t: window.start },
-    });
+    const first = rows.reduce((t, r) => Math.min(t, r.first), Infinity);
+    const next: DeviceState = { ...state, windows: history + 1, fresh: state.fresh * keep + (deviceBase ? learned : 0), t: window.start };
+    baselines.put(learnedBaseline(ctx, { model: this.id, kind: 'device', entity: { type: 'host', id: device }, key: device }, deviceBase, first, next));
   }
 }
 
@@ -313,13 +293,4 @@ export function poissonTail(k: number, lambda: number): number {
     cdf += term;
   }
   return Math.max(0, 1 - cdf);
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-function formatDays(days: number): string {
-  if (days < 1) return `${Math.max(1, Math.round(days * 24))} hours`;
-  return `${Math.round(days)} day${Math.round(days) === 1 ? '' : 's'}`;
 }

@@ -3,8 +3,8 @@ import type { AnomalyDraft } from '../../anomaly/anomaly';
 import type { ModelContext } from '../model';
 
 /**
- * What the OT model's concerns share: the conn filter for industrial flows, ATT&CK for ICS technique entries, and
- * the wording of figures in explanations.
+ * What the OT model's concerns share: the conn filter for industrial flows, ATT&CK for ICS technique entries, the
+ * gathering of a conn sweep's rows per source, and the wording of figures in explanations.
  */
 
 export const MODEL_ID = 'ot' as const;
@@ -99,6 +99,45 @@ export function zoneLevel(ctx: ModelContext, ip: string): { zone?: string; level
   return { zone, level: zone === undefined ? undefined : ctx.zones.level(zone) };
 }
 
+/**
+ * A composite sweep's rows gathered per source and handed to `judge` in batches. The sweep is ordered by source, so
+ * a source's rows are contiguous and its entry is complete when the next source starts; only sources this
+ * partition owns get an entry, and only entries that `keep` accepts are judged.
+ */
+export class SourceBatches<T extends { source: string }> {
+  private current: T | undefined;
+  private batch: T[] = [];
+
+  constructor(
+    private readonly judge: (batch: T[]) => Promise<void>,
+    private readonly keep: (entry: T) => boolean = () => true,
+    private readonly size = 500,
+  ) {}
+
+  /** The entry of a row's source: the current one, a new one from `start`, or undefined for a source not owned. */
+  async entry(ctx: ModelContext, source: string, start: () => T): Promise<T | undefined> {
+    if (this.current?.source === source) return this.current;
+    await this.close(false);
+    if (!ctx.partition.owns(source)) return undefined;
+    this.current = start();
+    return this.current;
+  }
+
+  /** Judges what is left once the sweep has ended. */
+  async finish(): Promise<void> {
+    await this.close(true);
+  }
+
+  private async close(force: boolean): Promise<void> {
+    if (this.current && this.keep(this.current)) this.batch.push(this.current);
+    this.current = undefined;
+    if (this.batch.length >= this.size || (force && this.batch.length > 0)) {
+      await this.judge(this.batch);
+      this.batch = [];
+    }
+  }
+}
+
 export const PROTOCOL_NAMES: Readonly<Record<string, string>> = {
   modbus: 'Modbus',
   dnp3: 'DNP3',
@@ -133,15 +172,4 @@ export function formatSpan(ms: number): string {
   if (hours < 48) return `${Math.round(hours)} hour${Math.round(hours) === 1 ? '' : 's'}`;
   const days = Math.round(hours / 24);
   return `${days} days`;
-}
-
-/** `a`, `a and b`, `a, b and c`. */
-export function listing(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
-export function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -1,12 +1,13 @@
 import type { Baseline } from '../../baseline/store';
-import { alreadyLearned } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS } from '../../baseline/decay';
 import { industrialPort, isIndustrialService } from '../../features/ot';
 import { compositePages } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
 import type { DeviceState } from '../new-connection';
 import type { ModelContext } from '../model';
-import { formatSpan, icsTechnique, industrialFlowFilter, industrialProtocolOf, IT_MIN_LEVEL, listing, MODEL_ID, notFromOrToEveryone, OT_MAX_LEVEL, round, zoneLevel } from './flows';
+import { listing, round } from '../format';
+import { formatSpan, icsTechnique, industrialFlowFilter, industrialProtocolOf, IT_MIN_LEVEL, MODEL_ID, notFromOrToEveryone, OT_MAX_LEVEL, SourceBatches, zoneLevel } from './flows';
 
 /**
  * An IT device speaking an industrial protocol: a local source of industrial flows (an industrial service in conn,
@@ -41,7 +42,6 @@ export const IT_MIN_WINDOWS = 24;
 export const IT_MIN_DAYS = 1;
 const MAX_FLOWS = 50;
 const MAX_PROTOCOLS = 32;
-const BATCH = 500;
 
 /** How much an IT history says, 0 to 1: four weeks and as many windows say all. */
 export function itConfidence(days: number, windows: number): number {
@@ -77,16 +77,7 @@ export function industrialBefore(state: DeviceState, updatedThisWindow: boolean,
 
 export async function runItSpeaksOt(ctx: ModelContext): Promise<void> {
   const { window } = ctx;
-  let current: { source: string; flows: Flow[] } | undefined;
-  let batch: Array<{ source: string; flows: Flow[] }> = [];
-  const close = async (force: boolean) => {
-    if (current) batch.push(current);
-    current = undefined;
-    if (batch.length >= BATCH || (force && batch.length > 0)) {
-      await judge(ctx, batch);
-      batch = [];
-    }
-  };
+  const talkers = new SourceBatches<{ source: string; flows: Flow[] }>((batch) => judge(ctx, batch));
   for await (const page of compositePages(ctx.client, {
     index: CONN_INDEX,
     query: connQuery(window, industrialFlowFilter(), notFromOrToEveryone(), { terms: { 'source.ip': ctx.config.networks.local } }),
@@ -102,11 +93,8 @@ export async function runItSpeaksOt(ctx: ModelContext): Promise<void> {
   })) {
     for (const b of page) {
       const source = str(b.key.source)!;
-      if (current?.source !== source) {
-        await close(false);
-        if (!ctx.partition.owns(source)) continue;
-        current = { source, flows: [] };
-      }
+      const current = await talkers.entry(ctx, source, () => ({ source, flows: [] }));
+      if (current === undefined) continue;
       const port = b.key.port === null || b.key.port === undefined ? undefined : Number(b.key.port);
       const transport = str(b.key.transport);
       const service = str(b.key.service);
@@ -126,7 +114,7 @@ export async function runItSpeaksOt(ctx: ModelContext): Promise<void> {
       }
     }
   }
-  await close(true);
+  await talkers.finish();
 }
 
 async function judge(ctx: ModelContext, talkers: Array<{ source: string; flows: Flow[] }>): Promise<void> {
@@ -149,20 +137,9 @@ async function judge(ctx: ModelContext, talkers: Array<{ source: string; flows: 
     const protocols = [...(tb?.state.protocols ?? [])];
     for (const p of spoken) if (!protocols.includes(p) && protocols.length < MAX_PROTOCOLS) protocols.push(p);
     if (tb && tb.state.day === day && protocols.length === tb.state.protocols.length) continue;
-    const next: Baseline<TalkerState> = {
-      model: MODEL_ID,
-      kind: 'talker',
-      entity: { type: 'host', id: source },
-      key: source,
-      partition: ctx.partition.index,
-      status: 'known',
-      first_seen: tb?.first_seen ?? Math.min(...flows.map((f) => f.first)),
-      last_seen: Math.max(...flows.map((f) => f.first)),
-      window: window.start,
-      observations: (tb?.observations ?? 0) + 1,
-      state: { protocols, day },
-    };
-    baselines.put(next);
+    const times = flows.map((f) => f.first);
+    const ref = { model: MODEL_ID, kind: 'talker', entity: { type: 'host', id: source }, key: source };
+    baselines.put(learnedBaseline<TalkerState>(ctx, ref, tb, Math.min(...times), { protocols, day }, { lastSeen: Math.max(...times) }));
     ctx.count(0, 1);
   }
   await baselines.flush();

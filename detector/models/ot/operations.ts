@@ -1,5 +1,5 @@
 import type { Baseline } from '../../baseline/store';
-import { alreadyLearned } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor } from '../../baseline/decay';
 import { ZEEK_EVENTS_PATTERN } from '../../../common/es/names';
 import { ZEEK_LOG_FIELDS } from '../../../common/es/templates/zeek-fields';
@@ -7,7 +7,8 @@ import { classifyOperation, OT_OPERATION_FIELDS, type OperationClass } from '../
 import { compositePages, windowQuery } from '../../query/composite';
 import { str } from '../conn-query';
 import type { ModelContext } from '../model';
-import { formatCount, formatSpan, icsTechnique, listing, MODEL_ID, notFromOrToEveryone, protocolName, round } from './flows';
+import { listing, round } from '../format';
+import { formatCount, formatSpan, icsTechnique, MODEL_ID, notFromOrToEveryone, protocolName } from './flows';
 
 /**
  * Operations of industrial protocols between masters and devices.
@@ -451,19 +452,8 @@ function judgeDevice(ctx: ModelContext, pairs: PairWindow[], db: Baseline<Device
       }
       state.requests += total;
       capOps(state.ops);
-      ctx.baselines.put({
-        model: MODEL_ID,
-        kind: 'pair',
-        entity: { type: 'host', id: master },
-        key,
-        partition: ctx.partition.index,
-        status: 'known',
-        first_seen: pb?.first_seen ?? p.first,
-        last_seen: Math.max(pb?.last_seen ?? 0, ...ops.map((o) => o.first)),
-        window: window.start,
-        observations: (pb?.observations ?? 0) + 1,
-        state,
-      });
+      const lastSeen = Math.max(pb?.last_seen ?? 0, ...ops.map((o) => o.first));
+      ctx.baselines.put(learnedBaseline(ctx, { model: MODEL_ID, kind: 'pair', entity: { type: 'host', id: master }, key }, pb, p.first, state, { lastSeen }));
       ctx.count(0, 1);
       let m = masters.find((x) => x.ip === master);
       if (m === undefined && masters.length < MAX_MASTERS) {
@@ -483,19 +473,9 @@ function judgeDevice(ctx: ModelContext, pairs: PairWindow[], db: Baseline<Device
     const m = masters.find((x) => x.ip === master);
     if (m) m.windows += 1;
   }
-  ctx.baselines.put({
-    model: MODEL_ID,
-    kind: 'device',
-    entity: { type: 'host', id: device },
-    key: `${device}|${protocol}`,
-    partition: ctx.partition.index,
-    status: 'known',
-    first_seen: db?.first_seen ?? Math.min(...pairs.map((p) => p.first)),
-    last_seen: window.end,
-    window: window.start,
-    observations: (db?.observations ?? 0) + 1,
-    state: { masters, t: window.start },
-  });
+  const first = pairs.reduce((t, p) => Math.min(t, p.first), Infinity);
+  const ref = { model: MODEL_ID, kind: 'device', entity: { type: 'host', id: device }, key: `${device}|${protocol}` };
+  ctx.baselines.put(learnedBaseline<DeviceMastersState>(ctx, ref, db, first, { masters, t: window.start }));
 }
 
 function capOps(ops: Record<string, number>): void {
@@ -517,8 +497,18 @@ function eventsOf(ctx: ModelContext, p: PairWindow, ops: readonly WindowOperatio
   return {
     index: ZEEK_EVENTS_PATTERN,
     query: windowQuery(ctx.window.start, ctx.window.end, { terms: { 'event.dataset': datasets } }, { term: { 'source.ip': p.master } }, { term: { 'destination.ip': p.device } }),
-    count: ops.reduce((n, o) => n + countOf(o), 0),
+    count: requestsOf(ops),
   };
+}
+
+/** Requests behind operations. */
+function requestsOf(ops: readonly WindowOperation[]): number {
+  return ops.reduce((n, o) => n + countOf(o), 0);
+}
+
+/** Most serious class first, then the earliest. */
+function byClassThenTime(a: WindowOperation, b: WindowOperation): number {
+  return CLASS_RANK[b.class] - CLASS_RANK[a.class] || a.first - b.first;
 }
 
 function techniquesOf(ops: readonly { technique?: string }[], extra: string[] = []): ReturnType<typeof icsTechnique>[] {
@@ -560,91 +550,98 @@ function firstUseVerb(cls: OperationClass, protocol: string): string {
 }
 
 function emitFirstUse(ctx: ModelContext, p: PairWindow, cls: OperationClass, ops: WindowOperation[], h: History): void {
-  ops.sort((a, b) => CLASS_RANK[b.class] - CLASS_RANK[a.class] || a.first - b.first);
+  ops.sort(byClassThenTime);
   const days = (p.first - h.first) / DAY_MS;
   const confidence = historyConfidence(days, h.requests);
-  const score = firstUseScore(cls, confidence);
   const what = `${firstUseVerb(cls, p.protocol)} ${describeOperations(p.protocol, ops)}`;
-  const count = ops.reduce((n, o) => n + countOf(o), 0);
-  ctx.emit({
-    model: MODEL_ID,
+  emitPairOperations(ctx, p, ops, {
     kind: `ot_first_${cls}`,
-    domain: 'ot',
-    entity: { type: 'host', id: p.master },
-    peer: { type: 'host', id: p.device },
-    key: `${p.protocol}|${p.device}|${p.unit}`,
-    score,
-    time: Math.min(...ops.map((o) => o.first)),
+    score: firstUseScore(cls, confidence),
     explanation: `${p.master} ${what} to ${p.device}${unitText(p)} for the first time; ${historyPhrase(h, p)}.`,
-    figures: {
-      observed: count,
-      expected: 0,
-      history_windows: h.windows,
-      history_days: round(days),
-      first_seen: h.first,
-      count,
-      unit: `${cls} requests`,
-      details: {
-        protocol: p.protocol,
-        unit: p.unit || undefined,
-        objects: p.objects.length ? p.objects : undefined,
-        operations: opDetails(p, ops),
-        history: { source: h.source, requests: h.requests, classes: roundCounts(h.classes) },
-        confidence,
-      },
-    },
-    events: eventsOf(ctx, p, ops),
+    historyWindows: h.windows,
+    days,
+    firstSeen: h.first,
+    unit: `${cls} requests`,
+    history: h,
+    confidence,
     techniques: techniquesOf(ops),
-    related: { ip: [p.master, p.device] },
-    source: { ip: p.master },
-    destination: { ip: p.device },
-    network: { protocol: p.protocol },
   });
 }
 
 function emitCritical(ctx: ModelContext, p: PairWindow, ops: WindowOperation[], h: History | undefined, pb: Baseline<OperationState> | undefined): void {
-  ops.sort((a, b) => CLASS_RANK[b.class] - CLASS_RANK[a.class] || a.first - b.first);
+  ops.sort(byClassThenTime);
   const cls = topClass(ops);
   const days = h ? (p.first - h.first) / DAY_MS : 0;
   const confidence = h ? historyConfidence(days, h.requests) : 0;
-  const score = criticalScore(cls, confidence);
   const techniques = techniquesOf(ops);
-  const count = ops.reduce((n, o) => n + countOf(o), 0);
   const purpose = techniques.length ? `requests for ${listing(techniques.map((t) => t.name.toLowerCase()))}` : `${cls} requests`;
   const since = h
     ? `not seen between them over ${formatSpan(Math.max(0, p.first - h.first))} and ${formatCount(h.requests)} earlier requests`
     : pb
       ? `not seen between them before (${formatCount(pb.state.requests)} earlier requests)`
       : 'the first traffic seen between them';
+  emitPairOperations(ctx, p, ops, {
+    kind: 'ot_critical_operation',
+    score: criticalScore(cls, confidence),
+    explanation: `${p.master} sent ${protocolName(p.protocol)} ${purpose} to ${p.device}${unitText(p)}: ${describeOperations(p.protocol, ops)}; ${since}.`,
+    historyWindows: h?.windows ?? pb?.observations ?? 0,
+    days,
+    firstSeen: h?.first ?? pb?.first_seen,
+    unit: 'critical requests',
+    history: h,
+    confidence,
+    techniques,
+  });
+}
+
+/** An anomaly about operations one master sent to one device (and unit) in the window: a first use, a critical one. */
+function emitPairOperations(
+  ctx: ModelContext,
+  p: PairWindow,
+  ops: readonly WindowOperation[],
+  a: {
+    kind: string;
+    score: number;
+    explanation: string;
+    historyWindows: number;
+    days: number;
+    firstSeen: number | undefined;
+    unit: string;
+    history: History | undefined;
+    confidence: number;
+    techniques: ReturnType<typeof icsTechnique>[];
+  },
+): void {
+  const count = requestsOf(ops);
   ctx.emit({
     model: MODEL_ID,
-    kind: 'ot_critical_operation',
+    kind: a.kind,
     domain: 'ot',
     entity: { type: 'host', id: p.master },
     peer: { type: 'host', id: p.device },
     key: `${p.protocol}|${p.device}|${p.unit}`,
-    score,
+    score: a.score,
     time: Math.min(...ops.map((o) => o.first)),
-    explanation: `${p.master} sent ${protocolName(p.protocol)} ${purpose} to ${p.device}${unitText(p)}: ${describeOperations(p.protocol, ops)}; ${since}.`,
+    explanation: a.explanation,
     figures: {
       observed: count,
       expected: 0,
-      history_windows: h?.windows ?? pb?.observations ?? 0,
-      history_days: round(days),
-      first_seen: h?.first ?? pb?.first_seen,
+      history_windows: a.historyWindows,
+      history_days: round(a.days),
+      first_seen: a.firstSeen,
       count,
-      unit: 'critical requests',
+      unit: a.unit,
       details: {
         protocol: p.protocol,
         unit: p.unit || undefined,
         objects: p.objects.length ? p.objects : undefined,
         operations: opDetails(p, ops),
-        history: h ? { source: h.source, requests: h.requests, classes: roundCounts(h.classes) } : undefined,
-        confidence,
+        history: a.history ? { source: a.history.source, requests: a.history.requests, classes: roundCounts(a.history.classes) } : undefined,
+        confidence: a.confidence,
       },
     },
     events: eventsOf(ctx, p, ops),
-    techniques,
+    techniques: a.techniques,
     related: { ip: [p.master, p.device] },
     source: { ip: p.master },
     destination: { ip: p.device },
@@ -661,7 +658,7 @@ function emitNewMaster(ctx: ModelContext, mine: PairWindow[], db: Baseline<Devic
   const deviceRequests = masters.reduce((n, m) => n + m.requests, 0);
   const confidence = historyConfidence(days, deviceRequests);
   const score = newMasterScore(confidence, top);
-  const count = ops.reduce((n, o) => n + countOf(o), 0);
+  const count = requestsOf(ops);
   const units = [...new Set(mine.map((x) => x.unit).filter((u) => u !== ''))];
   const shown = masters
     .slice()

@@ -9,10 +9,7 @@ import { configSchema, type VigilConfig } from '../../../common/config/schema';
 import { silentLogger } from '../../../common/log';
 import { ZEEK_LOG_FIELDS } from '../../../common/es/templates/zeek-fields';
 import { localNetworkMatcher } from '../../../ingest/enrich/direction';
-import { ZeekLogParser } from '../../../ingest/parse/zeek/detect';
-import { logTypeFromFileName } from '../../../ingest/parse/zeek/name-hint';
-import { join } from 'node:path';
-import { CORPUS, readLog } from '../../../test/support/corpus';
+import { readZeekLog } from '../../../ingest/normalize/zeek/corpus.fixture';
 import { normalizeZeek, type EcsDocument } from '../../../ingest/normalize/zeek';
 import type { ZeekRecord, ZeekValue } from '../../../ingest/parse/zeek/record';
 import type { AnomalyDraft } from '../../anomaly/anomaly';
@@ -24,29 +21,20 @@ import { partition } from '../../partition';
 import type { DetectionModel, DetectionWindow, ModelContext } from '../model';
 
 export type { ZeekRecord };
-
-/**
- * Every record of a corpus file (path relative to the corpus root), read by the parser the ingest worker uses: it
- * skips btest comments and restores the header of the header-less icsnpp logs.
- */
-export function readZeekLog(relative: string): ZeekRecord[] {
-  const file = join(CORPUS, relative);
-  const content = readLog(file);
-  const parser = new ZeekLogParser(logTypeFromFileName(file));
-  const records: ZeekRecord[] = [];
-  for (let start = 0; start < content.length; ) {
-    const newline = content.indexOf(0x0a, start);
-    const end = newline < 0 ? content.length : newline;
-    const line = content.subarray(start, end > start && content[end - 1] === 0x0d ? end - 1 : end);
-    start = end + 1;
-    if (line.length === 0) continue;
-    const outcome = parser.parseLine(line);
-    if (outcome.kind === 'record') records.push(outcome.record);
-  }
-  return records;
-}
+/** Records of a corpus file (path relative to the corpus root), parsed as the ingest worker parses them. */
+export { readZeekLog };
 
 export const ICSNPP = 'zeek/icsnpp';
+
+/** Nmap run by 172.16.1.11 against its own network and two others (the scenario's README). */
+export const SCANS = 'labeled/stratosphere-security-datasets/002-zeek-scenario-port-scanning/conn.log';
+export const SCANNER = '172.16.1.11';
+/** The scanned networks as zones: the scanner in the control zone (level 2), a field zone below it, an office zone. */
+export const SCAN_ZONES = [
+  { name: 'control', subnets: ['172.16.1.0/24'], level: 2 },
+  { name: 'field', subnets: ['192.168.1.0/24'], level: 1 },
+  { name: 'office', subnets: ['10.0.2.0/24'], level: 4 },
+];
 export const ZED_MODBUS = 'zeek/zed-sample-data/zeek-default/modbus.log.gz';
 
 export function testConfig(raw: Record<string, unknown> = {}): VigilConfig {

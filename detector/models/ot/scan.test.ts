@@ -1,18 +1,10 @@
 import { localNetworkMatcher } from '../../../ingest/enrich/direction';
 import { emptyStats, observe } from '../../baseline/decay';
 import { OtModel } from '.';
-import { FakeEs, normalize, readZeekLog, rewrite, runWindows, testConfig } from './ot.fixture';
+import { FakeEs, normalize, readZeekLog, rewrite, runWindows, SCANNER, SCANS, SCAN_ZONES, testConfig } from './ot.fixture';
 import { judgeReach, MIN_SCAN_DEVICES, NEW_SOURCE_SCAN_DEVICES } from './scan';
 
-/** Nmap run by 172.16.1.11 against three networks (the scenario's README). */
-const SCANS = 'labeled/stratosphere-security-datasets/002-zeek-scenario-port-scanning/conn.log';
-const SCANNER = '172.16.1.11';
-const ZONES = [
-  { name: 'control', subnets: ['172.16.1.0/24'], level: 2 },
-  { name: 'field', subnets: ['192.168.1.0/24'], level: 1 },
-  { name: 'office', subnets: ['10.0.2.0/24'], level: 4 },
-];
-const config = testConfig({ zones: ZONES });
+const config = testConfig({ zones: SCAN_ZONES });
 const WINDOW = 900;
 const records = readZeekLog(SCANS);
 

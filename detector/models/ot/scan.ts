@@ -1,10 +1,11 @@
 import type { Baseline } from '../../baseline/store';
-import { alreadyLearned } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, emptyStats, observe, robustZ, scoreFrom, spreadOf, type EwStats } from '../../baseline/decay';
-import { compositePages, windowQuery } from '../../query/composite';
-import { CONN_INDEX, str } from '../conn-query';
+import { compositePages } from '../../query/composite';
+import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
 import type { ModelContext } from '../model';
-import { formatSpan, icsTechnique, industrialFlowFilter, listing, MODEL_ID, notFromOrToEveryone, OT_MAX_LEVEL, round, zoneLevel } from './flows';
+import { listing, round } from '../format';
+import { formatSpan, icsTechnique, industrialFlowFilter, MODEL_ID, notFromOrToEveryone, OT_MAX_LEVEL, SourceBatches, zoneLevel } from './flows';
 
 /**
  * Scans of OT address space: a local source reaching many distinct OT devices in one window, far more than it
@@ -44,7 +45,6 @@ export const MIN_Z = 4;
 export const NEW_SOURCE_SCAN_DEVICES = 24;
 /** Floor of the spread: reaching two or three devices more than usual is noise. */
 const MIN_SPREAD = 2;
-const BATCH = 500;
 const SAMPLE = 20;
 
 /** The verdict on one window's reach: whether it is a scan, and its score. */
@@ -66,30 +66,19 @@ export async function runScan(ctx: ModelContext): Promise<void> {
   const otDestination = {
     bool: { should: [industrialFlowFilter(), ...(zoneSubnets.length ? [{ terms: { 'destination.ip': zoneSubnets } }] : [])], minimum_should_match: 1 },
   };
-  let current: Reach | undefined;
-  let batch: Reach[] = [];
-  const close = async (force: boolean) => {
-    if (current && current.devices > 0) batch.push(current);
-    current = undefined;
-    if (batch.length >= BATCH || (force && batch.length > 0)) {
-      await judge(ctx, batch);
-      batch = [];
-    }
-  };
+  // A source that reached no OT device has nothing to judge.
+  const reaches = new SourceBatches<Reach>((batch) => judge(ctx, batch), (r) => r.devices > 0);
   for await (const page of compositePages(ctx.client, {
     index: CONN_INDEX,
-    query: windowQuery(window.start, window.end, { term: { 'event.dataset': 'zeek.conn' } }, notFromOrToEveryone(), { terms: { 'source.ip': ctx.config.networks.local } }, otDestination),
+    query: connQuery(window, notFromOrToEveryone(), { terms: { 'source.ip': ctx.config.networks.local } }, otDestination),
     sources: [{ source: { terms: { field: 'source.ip' } } }, { peer: { terms: { field: 'destination.ip' } } }],
     aggs: { industrial: { filter: industrialFlowFilter() }, first: { min: { field: '@timestamp' } } },
     size: ctx.config.detector.pageSize,
   })) {
     for (const b of page) {
       const source = str(b.key.source)!;
-      if (current?.source !== source) {
-        await close(false);
-        if (!ctx.partition.owns(source)) continue;
-        current = { source, devices: 0, byZone: 0, byPort: 0, flows: 0, sample: [], zones: [], first: Number.POSITIVE_INFINITY };
-      }
+      const current = await reaches.entry(ctx, source, () => ({ source, devices: 0, byZone: 0, byPort: 0, flows: 0, sample: [], zones: [], first: Number.POSITIVE_INFINITY }));
+      if (current === undefined) continue;
       const peer = str(b.key.peer)!;
       if (peer === source) continue;
       const industrial = ((b.industrial as { doc_count?: number } | undefined)?.doc_count ?? 0) > 0;
@@ -106,7 +95,7 @@ export async function runScan(ctx: ModelContext): Promise<void> {
       if (zone !== undefined && inOtZone && !current.zones.includes(zone)) current.zones.push(zone);
     }
   }
-  await close(true);
+  await reaches.finish();
 }
 
 async function judge(ctx: ModelContext, reaches: Reach[]): Promise<void> {
@@ -126,20 +115,9 @@ async function judge(ctx: ModelContext, reaches: Reach[]): Promise<void> {
     // A scan is learned like any window (a master that starts polling more outstations becomes normal); triage
     // that finds it malicious or suspicious keeps it out.
     const learn = ctx.maintenance.mayLearn(MODEL_ID, [r.source], window.start) && !ctx.feedback.isTainted(MODEL_ID, r.source);
-    const next: Baseline<ReachState> = {
-      model: MODEL_ID,
-      kind: 'reach',
-      entity: { type: 'host', id: r.source },
-      key: r.source,
-      partition: ctx.partition.index,
-      status: 'known',
-      first_seen: b?.first_seen ?? r.first,
-      last_seen: Math.max(b?.last_seen ?? 0, r.first),
-      window: window.start,
-      observations: (b?.observations ?? 0) + (learn ? 1 : 0),
-      state: { stats: learn ? observe(state.stats, r.devices, window.start, ctx.halfLifeMs) : state.stats, ...(alerted !== undefined ? { alerted } : {}) },
-    };
-    baselines.put(next);
+    const next: ReachState = { stats: learn ? observe(state.stats, r.devices, window.start, ctx.halfLifeMs) : state.stats, ...(alerted !== undefined ? { alerted } : {}) };
+    const ref = { model: MODEL_ID, kind: 'reach', entity: { type: 'host', id: r.source }, key: r.source };
+    baselines.put(learnedBaseline(ctx, ref, b, r.first, next, { lastSeen: Math.max(b?.last_seen ?? 0, r.first), observed: learn }));
     ctx.count(0, 1);
   }
   await baselines.flush();
@@ -180,7 +158,7 @@ function emit(ctx: ModelContext, r: Reach, verdict: { score: number; z?: number 
     },
     events: {
       index: CONN_INDEX,
-      query: windowQuery(window.start, window.end, { term: { 'event.dataset': 'zeek.conn' } }, { term: { 'source.ip': r.source } }),
+      query: eventsLink(window, 'zeek.conn', { 'source.ip': r.source }),
       count: r.flows,
     },
     techniques: [icsTechnique('T0846')],

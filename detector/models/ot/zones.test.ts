@@ -1,16 +1,8 @@
 import { localNetworkMatcher } from '../../../ingest/enrich/direction';
 import { OtModel } from '.';
-import { FakeEs, normalize, readZeekLog, rewrite, runWindows, testConfig } from './ot.fixture';
+import { FakeEs, normalize, readZeekLog, rewrite, runWindows, SCANNER, SCANS, SCAN_ZONES, testConfig } from './ot.fixture';
 import { allowsAll, MAX_PORT_ANOMALIES, pairsToCheck, zoneScore } from './zones';
 
-/** Nmap run by 172.16.1.11 (in the control zone here) against its own network and two others. */
-const SCANS = 'labeled/stratosphere-security-datasets/002-zeek-scenario-port-scanning/conn.log';
-const SCANNER = '172.16.1.11';
-const ZONES = [
-  { name: 'control', subnets: ['172.16.1.0/24'], level: 2 },
-  { name: 'field', subnets: ['192.168.1.0/24'], level: 1 },
-  { name: 'office', subnets: ['10.0.2.0/24'], level: 4 },
-];
 const WINDOW = 900;
 const records = readZeekLog(SCANS);
 
@@ -35,7 +27,7 @@ describe('flows between zones that no conduit allows', () => {
   const firstPorts = [...toField.get(fieldWindows[0])!].sort();
   const allowed = firstPorts.find((p) => p.endsWith('/tcp'))!;
   const conduits = [{ from: 'control', to: 'field', ports: [Number(allowed.split('/')[0])] }];
-  const config = testConfig({ zones: ZONES, conduits });
+  const config = testConfig({ zones: SCAN_ZONES, conduits });
 
   it('reports each violating port once, many ports as one, and nothing the conduit allows', async () => {
     expect(firstPorts.length).toBeLessThanOrEqual(MAX_PORT_ANOMALIES);
@@ -91,7 +83,7 @@ describe('flows between zones that no conduit allows', () => {
   it('reads only zone pairs a conduit does not allow entirely, and scores flows into OT zones higher', () => {
     expect(allowsAll([{ from: 'control', to: '*' }], 'control', 'field')).toBe(true);
     expect(allowsAll([{ from: 'control', to: 'field', ports: [502] }], 'control', 'field')).toBe(false);
-    const pairs = pairsToCheck(ZONES, [{ from: '*', to: 'office' }]).map(([a, b]) => `${a.name}>${b.name}`);
+    const pairs = pairsToCheck(SCAN_ZONES, [{ from: '*', to: 'office' }]).map(([a, b]) => `${a.name}>${b.name}`);
     expect(pairs).toEqual(['control>field', 'field>control', 'office>control', 'office>field']);
     expect(zoneScore(4, 1, true)).toBeGreaterThan(zoneScore(2, 1, false));
     expect(zoneScore(2, 1, false)).toBeGreaterThan(zoneScore(2, 4, false));

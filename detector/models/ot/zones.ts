@@ -1,10 +1,12 @@
 import type { Conduit, Zone } from '../../../common/config/detector-schema';
 import { DAY_MS } from '../../baseline/decay';
+import { learnedBaseline } from '../../baseline/store';
 import { conduitAllows } from '../../feedback/scope';
 import { compositePages } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
 import type { ModelContext } from '../model';
-import { industrialProtocolOf, IT_MIN_LEVEL, listing, MODEL_ID, notFromOrToEveryone, OT_MAX_LEVEL } from './flows';
+import { listing } from '../format';
+import { industrialProtocolOf, IT_MIN_LEVEL, MODEL_ID, notFromOrToEveryone, OT_MAX_LEVEL } from './flows';
 
 /**
  * Flows between zones that the configured conduits do not allow (IEC 62443 zones and conduits). The policy is
@@ -146,19 +148,8 @@ async function sweep(ctx: ModelContext, from: Zone, to: Zone): Promise<void> {
     const reached = r.violations.length === 1 ? r.violations[0].peerCount : (devices.get(source)?.count ?? 0);
     emit(ctx, r.key, r.violations, from, to, extraPorts.get(source) ?? 0, reached);
     const first = Math.min(...r.violations.map((v) => v.first));
-    ctx.baselines.put({
-      model: MODEL_ID,
-      kind: 'zone_flow',
-      entity: { type: 'host', id: r.violations[0].source },
-      key: r.key,
-      partition: ctx.partition.index,
-      status: 'reported',
-      first_seen: known.get(r.key)?.first_seen ?? first,
-      last_seen: first,
-      window: window.start,
-      observations: (known.get(r.key)?.observations ?? 0) + 1,
-      state: { day },
-    });
+    const ref = { model: MODEL_ID, kind: 'zone_flow', entity: { type: 'host', id: source }, key: r.key };
+    ctx.baselines.put(learnedBaseline<ZoneFlowState>(ctx, ref, known.get(r.key), first, { day }, { status: 'reported', lastSeen: first }));
   }
   await ctx.baselines.flush();
 }

@@ -1,10 +1,11 @@
 import * as ipaddr from 'ipaddr.js';
 import { getDomain } from 'tldts';
 import type { Baseline } from '../../baseline/store';
-import { alreadyLearned } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor, scoreFrom } from '../../baseline/decay';
 import { compositePages, windowQuery, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
+import { formatCount, round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
 
 /**
@@ -359,19 +360,7 @@ class RareWindow {
   async end(): Promise<void> {
     const { ctx } = this;
     if (!this.active) return;
-    ctx.baselines.put({
-      model: this.model,
-      kind: 'organisation',
-      entity: { type: 'organisation', id: 'organisation' },
-      key: this.orgKey,
-      partition: ctx.partition.index,
-      status: 'known',
-      first_seen: this.org?.first_seen ?? ctx.window.start,
-      last_seen: ctx.window.end,
-      window: ctx.window.start,
-      observations: (this.org?.observations ?? 0) + 1,
-      state: this.next,
-    });
+    ctx.baselines.put(learnedBaseline(ctx, { model: this.model, kind: 'organisation', entity: { type: 'organisation', id: 'organisation' }, key: this.orgKey }, this.org, ctx.window.start, this.next));
   }
 
   private async process(pairs: Pair[]): Promise<void> {
@@ -408,19 +397,8 @@ class RareWindow {
     const keep = b ? decayFactor(ctx.window.start - b.state.t, ctx.halfLifeMs) : 1;
     const windows = (b?.state.windows ?? 0) * keep;
     const rare = (b?.state.rare ?? 0) * keep;
-    const next: Baseline<HabitState> = {
-      model: this.model,
-      kind: 'device',
-      entity: { type: 'host', id: pair.device },
-      key,
-      partition: ctx.partition.index,
-      status: 'known',
-      first_seen: b?.first_seen ?? pair.first,
-      last_seen: ctx.window.end,
-      window: ctx.window.start,
-      observations: (b?.observations ?? 0) + 1,
-      state: { windows: windows + (this.mature ? 1 : 0), rare, t: ctx.window.start, prior: { windows, rare } },
-    };
+    const state: HabitState = { windows: windows + (this.mature ? 1 : 0), rare, t: ctx.window.start, prior: { windows, rare } };
+    const next = learnedBaseline(ctx, { model: this.model, kind: 'device', entity: { type: 'host', id: pair.device }, key }, b, pair.first, state);
     habits.set(key, next);
     if (!ctx.maintenance.mayLearn(this.model, [pair.device], ctx.window.start)) return next;
     if (this.mature) this.next.deviceWindows += 1;
@@ -467,23 +445,14 @@ class RareWindow {
       if (pair.kind === 'ip') this.next.destinations += 1;
       else this.next.names += 1;
     }
-    const next: Baseline<DestinationState> = {
-      model: this.model,
-      kind: pair.kind,
-      entity: { type: pair.kind === 'ip' ? 'host' : 'domain', id: pair.key },
-      key: pair.key,
-      partition: ctx.partition.index,
-      status: 'known',
-      first_seen: dest?.first_seen ?? pair.first,
-      last_seen: Math.max(dest?.last_seen ?? 0, pair.first),
-      window: window.start,
-      observations: (dest?.observations ?? 0) + (dest?.window === window.start ? 0 : 1),
-      state: {
-        devices: withContact(devices, pair.device, pair.first, ctx.halfLifeMs, cap),
-        ports: newPort && ports.length < DESTINATION_PORTS_CAP ? [...ports, portKey] : ports,
-        connections: (dest?.state.connections ?? 0) + pair.connections,
-      },
+    const state: DestinationState = {
+      devices: withContact(devices, pair.device, pair.first, ctx.halfLifeMs, cap),
+      ports: newPort && ports.length < DESTINATION_PORTS_CAP ? [...ports, portKey] : ports,
+      connections: (dest?.state.connections ?? 0) + pair.connections,
     };
+    const ref = { model: this.model, kind: pair.kind, entity: { type: pair.kind === 'ip' ? 'host' : 'domain', id: pair.key }, key: pair.key };
+    // One observation per window, however many devices and names reach the destination in it.
+    const next = learnedBaseline(ctx, ref, dest, pair.first, state, { lastSeen: Math.max(dest?.last_seen ?? 0, pair.first), observed: dest?.window !== window.start });
     destinations.set(id, next);
     ctx.baselines.put(next);
     return true;
@@ -605,12 +574,8 @@ function minOf(bucket: CompositeBucket, fallback: number): number {
   return typeof v === 'number' ? v : fallback;
 }
 
-function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
 function formatRate(r: number): string {
-  return r >= 10 ? formatCount(r) : String(Math.round(r * 100) / 100);
+  return r >= 10 ? formatCount(r) : String(round(r));
 }
 
 /** `3 minutes`, `5 hours`, `2 days`. */
@@ -621,8 +586,4 @@ export function formatAgo(ms: number): string {
   if (hours < 36) return `${Math.round(hours)} hours`;
   const days = Math.round(hours / 24);
   return `${days} day${days === 1 ? '' : 's'}`;
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }

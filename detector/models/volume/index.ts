@@ -1,9 +1,10 @@
 import * as ipaddr from 'ipaddr.js';
 import type { Baseline } from '../../baseline/store';
-import { alreadyLearned } from '../../baseline/store';
+import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor, emptyStats, hourOfWeek, observe, robustZ, scoreFrom, spreadOf, type EwStats } from '../../baseline/decay';
-import { compositePages, windowQuery, type CompositeBucket } from '../../query/composite';
+import { compositePages, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, str } from '../conn-query';
+import { figure, formatCount, round } from '../format';
 import type { DetectionModel, DetectionWindow, ModelContext } from '../model';
 
 /**
@@ -334,7 +335,7 @@ export class VolumeModel implements DetectionModel {
       const days = (window.start - historyFrom) / DAY_MS;
       const v = volume[direction];
       const fmt = top.metric === 'bytes' ? formatBytes : formatCount;
-      const times = top.expected >= 1 ? `${formatRatio(top.observed / top.expected)} times its usual` : 'far above its usual';
+      const times = top.expected >= 1 ? `${figure(top.observed / top.expected)} times its usual` : 'far above its usual';
       const basis = useSlot ? `for this hour over ${formatSpan(days)}` : `per ${ctx.config.detector.windowMinutes}-minute window over ${formatSpan(days)} (too little history for this hour of the week yet)`;
       const explanation = `${device} ${DIRECTION_TEXT[direction][top.metric](top.observed, v.peers)} ${formatWindow(window)}, ${times} ${fmt(top.expected)} (±${fmt(top.spread)}) ${basis}.`;
       const technique = techniqueFor(direction, top.metric, v);
@@ -400,32 +401,8 @@ export class VolumeModel implements DetectionModel {
       }
     }
     const entity = { type: 'host', id: device };
-    ctx.baselines.put({
-      model: this.id,
-      kind: 'device',
-      entity,
-      key: device,
-      partition: ctx.partition.index,
-      status: 'known',
-      first_seen: base?.first_seen ?? window.start,
-      last_seen: window.end,
-      window: window.start,
-      observations: (base?.observations ?? 0) + 1,
-      state: { series: nextAll },
-    });
-    ctx.baselines.put({
-      model: this.id,
-      kind: 'slot',
-      entity,
-      key: slotKey(device, how),
-      partition: ctx.partition.index,
-      status: 'known',
-      first_seen: slot?.first_seen ?? window.start,
-      last_seen: window.end,
-      window: window.start,
-      observations: (slot?.observations ?? 0) + 1,
-      state: { series: nextSlot },
-    });
+    ctx.baselines.put(learnedBaseline(ctx, { model: this.id, kind: 'device', entity, key: device }, base, window.start, { series: nextAll }));
+    ctx.baselines.put(learnedBaseline(ctx, { model: this.id, kind: 'slot', entity, key: slotKey(device, how) }, slot, window.start, { series: nextSlot }));
     ctx.count(0, 1);
   }
 }
@@ -485,7 +462,7 @@ function eventsQuery(window: DetectionWindow, device: string, direction: Directi
   const asOriginator = { bool: { filter: [{ term: { 'source.ip': device } }, peer('destination.ip')] } };
   const asResponder = { bool: { filter: [{ term: { 'destination.ip': device } }, peer('source.ip')] } };
   const outward = direction === 'outbound' || direction === 'internal_out';
-  return windowQuery(window.start, window.end, { term: { 'event.dataset': 'zeek.conn' } }, { bool: { should: outward ? [asOriginator, asResponder] : [asResponder, asOriginator], minimum_should_match: 1 } });
+  return connQuery(window, { bool: { should: outward ? [asOriginator, asResponder] : [asResponder, asOriginator], minimum_should_match: 1 } });
 }
 
 function eventCount(direction: Direction, metric: Metric, volume: DeviceVolume): number {
@@ -505,14 +482,6 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? Math.round(v) : v >= 100 ? Math.round(v) : Math.round(v * 10) / 10} ${units[i]}`;
 }
 
-export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function formatRatio(r: number): string {
-  return r >= 10 ? formatCount(r) : String(Math.round(r * 10) / 10);
-}
-
 /** `between 02:00 and 02:15 UTC on 2022-06-13`. */
 export function formatWindow(window: DetectionWindow): string {
   const s = new Date(window.start).toISOString();
@@ -525,9 +494,5 @@ export function formatSpan(days: number): string {
   if (days < 1) return `${Math.max(1, Math.round(days * 24))} hour${Math.round(days * 24) <= 1 ? '' : 's'}`;
   const d = Math.round(days);
   return `${d} day${d === 1 ? '' : 's'}`;
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
 }
 

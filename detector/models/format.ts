@@ -1,0 +1,30 @@
+/** Numbers and lists as the models write them into anomaly figures and explanations. */
+
+/** `x` rounded to `digits` decimals, for figures that people read. */
+export function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** A whole number with thousands separators (`3,120`). */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** A figure for a sentence: whole numbers from 10 up, one decimal below. */
+export function figure(x: number): string {
+  if (Math.abs(x) >= 10) return formatCount(x);
+  return String(Math.round(x * 10) / 10);
+}
+
+/** How long a history is: `5 hours` below a day, `3 days` from one day on. */
+export function formatDays(days: number): string {
+  if (days < 1) return `${Math.max(1, Math.round(days * 24))} hours`;
+  return `${Math.round(days)} day${Math.round(days) === 1 ? '' : 's'}`;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+export function listing(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
