@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { INGEST_USER } from '../../common/es/client';
+import { DETECTOR_USER, INGEST_USER } from '../../common/es/client';
 import { actingAs } from '../../common/es/security';
 import type { SetupStep } from '../../common/es/setup';
 import { readCredentials } from '../../cli/local-es';
@@ -29,17 +29,29 @@ describe('vigil setup', () => {
     return (JSON.parse(run.stdout.trim()) as { steps: SetupStep[] }).steps;
   }
 
-  it('installs templates, the dead-letter index, roles and the ingest user, and changes nothing when run again', async () => {
+  it('installs templates, the dead-letter and detector indices, roles and users, and changes nothing when run again', async () => {
     const first = await setup();
     expect(first.map((s) => `${s.kind} ${s.name}`)).toEqual([
       'index_template vigil-zeek',
       'index_template vigil-mail-events',
       'index_template vigil-mail-messages',
       'index_template vigil-dead-letter',
+      'index_template vigil-baselines',
+      'index_template vigil-anomalies',
+      'index_template vigil-incidents',
+      'index_template vigil-evaluations',
+      'index_template vigil-detector-state',
       'index vigil-dead-letter',
+      'index vigil-baselines',
+      'index vigil-incidents',
+      'index vigil-evaluations',
+      'index vigil-detector-state',
       'role vigil_ingest',
       'role vigil_reader',
+      'role vigil_detector',
+      'role vigil_analyst',
       `user ${INGEST_USER}`,
+      `user ${DETECTOR_USER}`,
     ]);
     expect(first.find((s) => s.kind === 'index')?.change).toBe('created');
     const second = await setup();
@@ -79,5 +91,36 @@ describe('vigil setup', () => {
     expect(rewritten.result).toBe('updated');
     expect(await refused(client.delete({ index: messages, id: 'probe' }, as))).toBe(403);
     expect(await refused(client.indices.delete({ index: messages }, as))).toBe(403);
+  }, 60_000);
+
+  it('gives the detector user what it needs: add anomalies it cannot change, keep its baselines, never touch events or evaluations', async () => {
+    const { options } = testEsControl();
+    const credentials = readCredentials(localEsLayout(options).credentialsFile);
+    const password = credentials.users?.[DETECTOR_USER]?.password;
+    expect(password).toBeDefined();
+    const as = actingAs(DETECTOR_USER, password!);
+    const refused = async (call: Promise<unknown>) => {
+      try {
+        await call;
+        return 'allowed';
+      } catch (err) {
+        return (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+      }
+    };
+    const anomalies = 'vigil-anomalies-2026.01';
+    const anomaly = { '@timestamp': '2026-01-01T00:00:00Z', message: 'probe' };
+    expect((await client.create({ index: anomalies, id: 'probe', document: anomaly }, as)).result).toBe('created');
+    expect(await refused(client.index({ index: anomalies, id: 'probe', document: anomaly }, as))).toBe(403);
+    expect(await refused(client.delete({ index: anomalies, id: 'probe' }, as))).toBe(403);
+    expect(await refused(client.indices.delete({ index: anomalies }, as))).toBe(403);
+
+    await client.index({ index: 'vigil-baselines', id: 'probe', document: { model: 'probe' } }, as);
+    expect((await client.index({ index: 'vigil-baselines', id: 'probe', document: { model: 'probe2' } }, as)).result).toBe('updated');
+    expect(await refused(client.delete({ index: 'vigil-baselines', id: 'probe' }, as))).toBe(403);
+
+    expect(await refused(client.create({ index: 'vigil-zeek-2026.01.02', id: 'probe', document: { '@timestamp': '2026-01-02T00:00:00Z' } }, as))).toBe(403);
+    expect(await refused(client.create({ index: 'vigil-evaluations', id: 'probe', document: { '@timestamp': '2026-01-02T00:00:00Z' } }, as))).toBe(403);
+    // It reads events: the detector's aggregations.
+    expect(await refused(client.search({ index: 'vigil-zeek-*', size: 0 }, as))).toBe('allowed');
   }, 60_000);
 });
