@@ -6,12 +6,14 @@ import { currentHost, startLocalEs, stopLocalEs } from '../cli/local-es';
 import { defaultHome } from '../cli/local-es/options';
 import { benchZeekIngest } from './zeek-ingest';
 import { benchMailIngest } from './mail-ingest';
+import { benchDetect, type DetectSizeResult } from './detect';
 
 /**
  * `npm run bench`: starts a dedicated local Elasticsearch (its own home and port, so a user's instance is never
  * touched), runs each benchmark and prints its figures with the ratio to the reference measured in the same run.
- * `--lines N` sets the replayed volume (default 1,000,000); `--only zeek|mail` runs one benchmark; `--keep` leaves
- * the instance running.
+ * `--lines N` sets the replayed volume of the ingest benchmarks (default 1,000,000); `--only zeek|mail|detect` runs
+ * one benchmark; `--keep` leaves the instance running. VIGIL_BENCH_ES_PORT and VIGIL_BENCH_ES_HOME move the instance
+ * (two benchmarks on one machine); VIGIL_BENCH_DETECT_SMALL / VIGIL_BENCH_DETECT_LARGE set the detection volumes.
  */
 const SETTLE_MS = 30_000;
 
@@ -23,10 +25,14 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const onlyArg = args.indexOf('--only');
   const only = onlyArg >= 0 ? args[onlyArg + 1] : undefined;
-  if (only !== undefined && only !== 'zeek' && only !== 'mail') throw new Error('--only takes zeek or mail');
+  if (only !== undefined && only !== 'zeek' && only !== 'mail' && only !== 'detect') throw new Error('--only takes zeek, mail or detect');
+  const run = (part: string) => only === undefined || only === part;
+  const port = process.env.VIGIL_BENCH_ES_PORT ? Number(process.env.VIGIL_BENCH_ES_PORT) : 9260;
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error('VIGIL_BENCH_ES_PORT takes a port number');
 
   // Beside the default instance (somewhere the unprivileged Elasticsearch user can reach), never in it.
-  const esOptions = { home: join(dirname(defaultHome(currentHost())), 'bench-elasticsearch'), httpPort: 9260, heap: '1g' };
+  const home = process.env.VIGIL_BENCH_ES_HOME || join(dirname(defaultHome(currentHost())), 'bench-elasticsearch');
+  const esOptions = { home, httpPort: port, heap: '1g' };
   say(`starting the benchmark Elasticsearch in ${esOptions.home}`);
   const es = await startLocalEs(esOptions, (m) => say(`  ${m}`));
   const client = new Client({ node: es.url, auth: { username: es.username, password: es.password }, requestTimeout: 120_000 });
@@ -38,7 +44,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES target');
     const target = { client, url: es.url, username: es.username, password: es.password };
-    if (only !== 'mail') {
+    if (run('zeek')) {
       const zeek = await benchZeekIngest(target, minLines, say);
       say('');
       say('Zeek ingest                                   measured   reference / target');
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
       say(`  worker peak RSS, MB (a quarter of them) ${String(zeek.peakRssMbSmallInput).padStart(10)}   < 300   ${verdict(zeek.peakRssMbSmallInput < 300)}`);
       say(JSON.stringify({ zeekIngest: zeek }));
     }
-    if (only !== 'zeek') {
+    if (run('mail')) {
       const mail = await benchMailIngest(target, minLines, say);
       say('');
       say('Mail ingest                                   measured   reference / target');
@@ -64,6 +70,48 @@ async function main(): Promise<void> {
       say(`  end to end, lines/s                     ${String(mail.endToEndLinesPerSecond).padStart(10)}`);
       say(`  worker peak RSS, MB (${mail.messagesOpenAtOnce} open messages) ${String(mail.peakRssMb).padStart(6)}   < 300   ${verdict(mail.peakRssMb < 300)}`);
       say(JSON.stringify({ mailIngest: mail }));
+    }
+    if (run('detect')) {
+      const setup = async () => {
+        await runSetup(client, { replicas: 0, security: fileRealmSecurity(client, esOptions) });
+      };
+      const detect = await benchDetect(target, setup, say);
+      const [small, large] = detect.sizes;
+      const column = (f: (s: DetectSizeResult) => number | string | undefined) =>
+        detect.sizes.map((s) => String(f(s) ?? 'failed').padStart(12)).join('');
+      const within = (f: (s: DetectSizeResult) => number | undefined, ok: (v: number) => boolean) =>
+        detect.sizes.every((s) => f(s) !== undefined && ok(f(s)!));
+      say('');
+      say(`Detection pass (conn events over one day)    ${detect.sizes.map((s) => `${s.events / 1e6}M events`.padStart(12)).join('')}   target`);
+      say(`  indexing, docs/s                        ${column((s) => s.loadDocsPerSecond)}`);
+      say(`  devices                                 ${column((s) => s.devices)}`);
+      say(`  external destinations                   ${column((s) => s.externalPeers)}`);
+      say(`  windows / floor buckets                 ${column((s) => `${s.windows}/${s.buckets}`)}`);
+      say(`  floor: one composite sweep, s           ${column((s) => s.floorSeconds)}`);
+      say(`  pass, s                                 ${column((s) => s.passSeconds)}`);
+      say(`  pass / floor                            ${column((s) => s.passOverFloor)}   <= 3    ${verdict(within((s) => s.passOverFloor, (v) => v <= 3))}`);
+      say(`  pass peak RSS, MB                       ${column((s) => s.peakRssMb)}   < 500   ${verdict(within((s) => s.peakRssMb, (v) => v < 500))}`);
+      if (small && large) {
+        const independent = detect.rssLargeOverSmall !== undefined && detect.rssLargeOverSmall <= 1.2;
+        say(`  pass peak RSS ${large.events / 1e6}M / ${small.events / 1e6}M                ${String(detect.rssLargeOverSmall ?? 'failed').padStart(10)}   <= 1.2  ${verdict(independent)}`);
+      }
+      if (detect.sizes.some((s) => s.uncapped)) {
+        const heap = detect.sizes.find((s) => s.uncapped)!.uncapped!.heapMb;
+        say(`  where the pass ran out of memory, again with a ${heap} MB heap:`);
+        say(`    pass, s                               ${column((s) => s.uncapped?.passSeconds ?? '-')}`);
+        say(`    pass / floor                          ${column((s) => s.uncapped?.passOverFloor ?? '-')}`);
+        say(`    pass peak RSS, MB                     ${column((s) => s.uncapped?.peakRssMb ?? '-')}`);
+        if (detect.rssUncappedLargeOverSmall !== undefined) say(`    pass peak RSS ${large.events / 1e6}M / ${small.events / 1e6}M              ${String(detect.rssUncappedLargeOverSmall).padStart(10)}`);
+      }
+      say(`  per model (the pass that finished), s / floor:`);
+      for (const id of new Set(detect.sizes.flatMap((s) => Object.keys(s.pass?.byModel ?? {})))) {
+        say(`    ${id.padEnd(36)}${column((s) => (s.pass?.byModel[id] ? Math.round((s.pass.byModel[id].seconds / s.floorSeconds) * 100) / 100 : undefined))}`);
+      }
+      say(`  new-connection's own sweep / floor      ${column((s) => Math.round((s.newConnectionSweepSeconds / s.floorSeconds) * 100) / 100)}`);
+      say(`  one sweep for every conn model / floor  ${column((s) => Math.round((s.sharedSweepSeconds / s.floorSeconds) * 100) / 100)}`);
+      say(`  floor with 10,000-bucket pages / floor  ${column((s) => Math.round((s.floorLargePagesSeconds / s.floorSeconds) * 100) / 100)}`);
+      say(`  sweep process peak RSS, MB              ${column((s) => s.floorRssMb)}`);
+      say(JSON.stringify({ detect }));
     }
   } finally {
     await client.close();

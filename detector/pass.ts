@@ -100,6 +100,10 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       const window: DetectionWindow = { start, end: start + windowMs };
       if (window.end > limit) break;
       await runWindow({ window, options, part, baselines, writer, zones, maintenance, feedback, isLocal, summary, sensor: options.sensor });
+      // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them.
+      const grouped = await groupIncidents(client, writer.takeAlerts(), d.incidentWindowMinutes * 60_000);
+      summary.incidents.created += grouped.created;
+      summary.incidents.updated += grouped.updated;
       summary.windows++;
       summary.from ??= new Date(window.start).toISOString();
       summary.to = new Date(window.end).toISOString();
@@ -109,8 +113,6 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       await state.renew();
     }
     if (summary.windows === d.maxWindowsPerPass) summary.pending = (await nextEventTime(client, cursor)) !== undefined;
-    const alerts = writer.written.filter((a) => (a.document.vigil as { anomaly: { status: string } }).anomaly.status === 'alert');
-    summary.incidents = await groupIncidents(client, alerts, d.incidentWindowMinutes * 60_000);
     summary.anomalies = writer.stats.written;
     summary.alerts = writer.stats.alerts;
     summary.duplicates = writer.stats.duplicates;

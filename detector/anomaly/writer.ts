@@ -13,13 +13,27 @@ export interface WrittenAnomaly {
 export class AnomalyWriter {
   private buffer: WrittenAnomaly[] = [];
   readonly stats = { written: 0, duplicates: 0, alerts: 0 };
-  /** Every anomaly written by this pass (ids and what incidents need), in order. */
-  readonly written: WrittenAnomaly[] = [];
+  /**
+   * Alerts written since the last `takeAlerts()`: what incidents are grouped from, window by window. Only alerts
+   * are kept, and only until their window is grouped, so memory does not grow with the anomalies of a pass.
+   */
+  private alerts: WrittenAnomaly[] = [];
 
   constructor(private readonly client: Client) {}
 
   add(anomaly: WrittenAnomaly): void {
     this.buffer.push(anomaly);
+  }
+
+  /** The alerts held until their window is grouped into incidents. */
+  get heldAlerts(): readonly WrittenAnomaly[] {
+    return this.alerts;
+  }
+
+  takeAlerts(): WrittenAnomaly[] {
+    const out = this.alerts;
+    this.alerts = [];
+    return out;
   }
 
   async flush(): Promise<void> {
@@ -39,8 +53,9 @@ export class AnomalyWriter {
       if (result.error) throw new Error(`writing anomaly ${batch[i].id} failed: ${result.error.type}: ${result.error.reason}`);
       this.stats.written++;
       const status = (batch[i].document.vigil as { anomaly: { status: string } }).anomaly.status;
-      if (status === 'alert') this.stats.alerts++;
-      this.written.push(batch[i]);
+      if (status !== 'alert') return;
+      this.stats.alerts++;
+      this.alerts.push(batch[i]);
     });
   }
 }
