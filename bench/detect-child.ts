@@ -7,11 +7,13 @@ import { allModels } from '../detector/models';
 import type { DetectionModel } from '../detector/models/model';
 import { EVENT_INDICES, runPass } from '../detector/pass';
 import { DETECTOR_STATE_INDEX, EVALUATIONS_INDEX, INCIDENTS_INDEX } from '../common/es/names';
-import { connWindows, sweep, SWEEPS, type SweepName } from './detect-sweeps';
+import { BENCH_ZONES, connWindows, deviceSweep, sweep, SWEEPS, type SweepName } from './detect-sweeps';
+import { runAssetPass } from '../detector/assets/pass';
 
 /**
  * One measured step of the detection benchmark, in a process of its own so that its peak RSS is its own:
- * `pass` runs one detection pass with every registered model, `sweep <name> [page size]` one composite sweep over
+ * `pass` runs one detection pass with every registered model, `assets` one inventory pass, `device-sweep` one composite
+ * sweep keyed by device over all the events, `sweep <name> [page size]` one composite sweep over
  * the same windows (with the detector's page size unless given). Connects with VIGIL_ES_URL / VIGIL_ES_USERNAME / VIGIL_ES_PASSWORD, uses the default configuration (as
  * `vigil detect` would without a configuration file) and prints one JSON line: the time of the step alone (start-up
  * excluded), the process's peak RSS and what the step reports. A pass also reports, per model, the time its
@@ -125,12 +127,18 @@ async function main(): Promise<void> {
       const accounted = accountRequests(client, allModels(), progress);
       requests = accounted.times;
       result = await runPass({ client, config, models: accounted.models, log: createLogger(config.log.level), sensor: 'bench' });
+    } else if (step === 'assets') {
+      // As `vigil assets --once --lag 0` right after an ingest, with zones so that conduits are measured too.
+      const withZones = validateConfig({ log: { level: env.VIGIL_LOG_LEVEL || 'warn' }, zones: BENCH_ZONES }, 'the benchmark');
+      result = await runAssetPass({ client, config: withZones, log: createLogger(withZones.log.level), lagSeconds: 0 });
+    } else if (step === 'device-sweep') {
+      result = await deviceSweep(client, config.assets.pageSize);
     } else if (step === 'sweep' && name in SWEEPS) {
       const d = config.detector;
       const pageSize = pageArg ? Number(pageArg) : d.pageSize;
       result = await sweep(client, name as SweepName, await connWindows(client, d.windowMinutes * 60_000), pageSize);
     } else {
-      throw new Error(`usage: detect-child pass | sweep ${Object.keys(SWEEPS).join('|')} [page size]`);
+      throw new Error(`usage: detect-child pass | assets | device-sweep | sweep ${Object.keys(SWEEPS).join('|')} [page size]`);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     // resourceUsage().maxRSS is in KiB: the high-water mark of this process's resident memory.

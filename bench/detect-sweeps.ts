@@ -77,3 +77,32 @@ export async function sweep(client: Client, name: SweepName, windows: DetectionW
   }
   return result;
 }
+
+/**
+ * Zones of the inventory benchmark: the replay's three private ranges as three zones, so that the inventory pass
+ * also aggregates conduits.
+ */
+export const BENCH_ZONES = [
+  { name: 'enterprise', subnets: ['10.0.0.0/8'], level: 4 },
+  { name: 'dmz', subnets: ['172.16.0.0/12'], level: 3 },
+  { name: 'plant', subnets: ['192.168.0.0/16'], level: 2 },
+];
+
+/**
+ * One composite aggregation over every conn event at once, keyed by the device that opened the connection, with the
+ * inventory's page size: the least an inventory pass must read, the reference of its benchmark.
+ */
+export async function deviceSweep(client: Client, pageSize: number): Promise<SweepResult> {
+  const result: SweepResult = { windows: 1, pages: 0, buckets: 0, events: 0 };
+  for await (const page of compositePages(client, {
+    index: CONN_INDEX,
+    query: { term: { 'event.dataset': 'zeek.conn' } },
+    sources: [{ device: { terms: { field: 'source.ip' } } }],
+    size: pageSize,
+  })) {
+    result.pages++;
+    result.buckets += page.length;
+    for (const b of page) result.events += b.doc_count;
+  }
+  return result;
+}

@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import type { Client } from '@elastic/elasticsearch';
 import { validateConfig } from '../common/config/load';
 import type { VigilConfig } from '../common/config/schema';
-import { ANOMALIES_PATTERN, BASELINES_INDEX, DETECTOR_STATE_INDEX, INCIDENTS_INDEX, zeekEventsIndex } from '../common/es/names';
+import { ANOMALIES_PATTERN, ASSETS_INDEX, BASELINES_INDEX, CONDUITS_INDEX, DETECTOR_STATE_INDEX, INCIDENTS_INDEX, zeekEventsIndex } from '../common/es/names';
+import type { AssetPassSummary } from '../detector/assets/pass';
 import { zeekEventsTemplate } from '../common/es/templates/zeek';
 import { localNetworkMatcher } from '../ingest/enrich/direction';
 import { normalizeZeek, type NormalizeContext } from '../ingest/normalize/zeek';
@@ -34,7 +35,7 @@ const DAY = Date.UTC(2025, 5, 2);
 const BATCH_DOCS = 5000;
 /** Bulk requests in flight: enough to keep both of Elasticsearch's write threads busy while the next body is built. */
 const IN_FLIGHT = 3;
-const DETECTOR_OUTPUT = [BASELINES_INDEX, ANOMALIES_PATTERN, INCIDENTS_INDEX, DETECTOR_STATE_INDEX];
+const DETECTOR_OUTPUT = [BASELINES_INDEX, ANOMALIES_PATTERN, INCIDENTS_INDEX, DETECTOR_STATE_INDEX, ASSETS_INDEX, CONDUITS_INDEX];
 /** Heap cap of the diagnostic pass run when the command's cap is not enough. */
 const UNCAPPED_HEAP_MB = 4096;
 /** The largest `detector.pageSize` the configuration allows. */
@@ -81,6 +82,26 @@ export interface DetectSizeResult {
   /** Per model: time and number of its requests by kind (`_search` event reads, `_mget` baseline reads, `_bulk` writes). */
   passRequests?: RequestTimes;
   pass?: Pick<PassSummary, 'windows' | 'events' | 'entities' | 'anomalies' | 'alerts' | 'baselines' | 'byModel' | 'incidents'>;
+  /** The inventory pass over the same events (`vigil assets`, zones configured), in a process of its own. */
+  assets?: AssetBenchResult;
+}
+
+export interface AssetBenchResult {
+  passSeconds?: number;
+  peakRssMb?: number;
+  passError?: string;
+  /** One composite sweep keyed by device over all the events at once, with the inventory's page size. */
+  deviceSweepSeconds: number;
+  passOverDeviceSweep?: number;
+  /** The pass over the detection floor (the per-window four-key sweep) of the same events. */
+  passOverFloor?: number;
+  summary?: AssetPassSummary;
+}
+
+/** Which parts the detection benchmark measures on the indexed events. */
+export interface DetectParts {
+  detect: boolean;
+  assets: boolean;
 }
 
 export interface DetectBenchResult {
@@ -100,7 +121,13 @@ export function detectSizes(env: NodeJS.ProcessEnv = process.env): number[] {
   return [read('VIGIL_BENCH_DETECT_SMALL', DEFAULT_SMALL), read('VIGIL_BENCH_DETECT_LARGE', DEFAULT_LARGE)];
 }
 
-export async function benchDetect(es: EsTarget, setup: () => Promise<void>, say: (line: string) => void, sizes = detectSizes()): Promise<DetectBenchResult> {
+export async function benchDetect(
+  es: EsTarget,
+  setup: () => Promise<void>,
+  say: (line: string) => void,
+  sizes = detectSizes(),
+  parts: DetectParts = { detect: true, assets: true },
+): Promise<DetectBenchResult> {
   const config = validateConfig({}, 'the benchmark');
   const isLocal = localNetworkMatcher(config.networks.local);
   const files = connLogFiles();
@@ -110,7 +137,7 @@ export async function benchDetect(es: EsTarget, setup: () => Promise<void>, say:
   for (const events of sizes) {
     await deleteEvents(es.client);
     await resetDetector(es.client, setup);
-    const size = await benchSize(es, setup, config, replay, events, say);
+    const size = await benchSize(es, setup, config, replay, events, say, parts);
     result.sizes.push(size);
   }
   await deleteEvents(es.client);
@@ -120,7 +147,15 @@ export async function benchDetect(es: EsTarget, setup: () => Promise<void>, say:
   return result;
 }
 
-async function benchSize(es: EsTarget, setup: () => Promise<void>, config: VigilConfig, replay: ConnReplay, events: number, say: (line: string) => void): Promise<DetectSizeResult> {
+async function benchSize(
+  es: EsTarget,
+  setup: () => Promise<void>,
+  config: VigilConfig,
+  replay: ConnReplay,
+  events: number,
+  say: (line: string) => void,
+  parts: DetectParts,
+): Promise<DetectSizeResult> {
   say(`indexing ${events} conn events`);
   const load = await loadEvents(es.client, config, replay, events, say);
   say(`  ${events} docs in ${load.seconds.toFixed(1)} s = ${Math.round(events / load.seconds)} docs/s; ${load.devices} devices, ${load.externalPeers} external destinations, ${load.copies} copies; ${load.segments} segments after merges`);
@@ -133,7 +168,8 @@ async function benchSize(es: EsTarget, setup: () => Promise<void>, config: Vigil
   if (sweepA.events !== events) throw new Error(`the floor sweep saw ${sweepA.events} events, ${events} were indexed`);
 
   const size: Partial<DetectSizeResult> = {};
-  try {
+  if (parts.assets) size.assets = await benchAssets(es, setup, floorA.seconds, say);
+  if (parts.detect) try {
     const pass = await runStep(es, ['pass']);
     Object.assign(size, describePass(pass, say));
   } catch (err) {
@@ -161,11 +197,13 @@ async function benchSize(es: EsTarget, setup: () => Promise<void>, config: Vigil
   const floorB = await runStep(es, ['sweep', 'floor']);
   say(`floor sweep again: ${floorB.seconds.toFixed(1)} s`);
   const floorSeconds = (floorA.seconds + floorB.seconds) / 2;
-  const own = await runStep(es, ['sweep', 'new_connection']);
-  const shared = await runStep(es, ['sweep', 'shared']);
-  say(`new-connection's own sweep: ${own.seconds.toFixed(1)} s; one sweep with what every conn model reads: ${shared.seconds.toFixed(1)} s`);
-  const large = await runStep(es, ['sweep', 'floor', String(LARGEST_PAGE)]);
-  say(`floor sweep with pages of ${LARGEST_PAGE} buckets: ${(large.result as SweepResult).pages} pages in ${large.seconds.toFixed(1)} s`);
+  if (size.assets?.passSeconds !== undefined) size.assets.passOverFloor = round2(size.assets.passSeconds / floorSeconds);
+  const skipped = { seconds: Number.NaN, result: { pages: 0 } } as unknown as DetectStepOutput;
+  const own = parts.detect ? await runStep(es, ['sweep', 'new_connection']) : skipped;
+  const shared = parts.detect ? await runStep(es, ['sweep', 'shared']) : skipped;
+  if (parts.detect) say(`new-connection's own sweep: ${own.seconds.toFixed(1)} s; one sweep with what every conn model reads: ${shared.seconds.toFixed(1)} s`);
+  const large = parts.detect ? await runStep(es, ['sweep', 'floor', String(LARGEST_PAGE)]) : skipped;
+  if (parts.detect) say(`floor sweep with pages of ${LARGEST_PAGE} buckets: ${(large.result as SweepResult).pages} pages in ${large.seconds.toFixed(1)} s`);
   return {
     events,
     copies: load.copies,
@@ -187,6 +225,36 @@ async function benchSize(es: EsTarget, setup: () => Promise<void>, config: Vigil
     passOverFloor: size.passSeconds !== undefined ? round2(size.passSeconds / floorSeconds) : undefined,
     uncapped: size.uncapped && { ...size.uncapped, passOverFloor: size.uncapped.passSeconds !== undefined ? round2(size.uncapped.passSeconds / floorSeconds) : undefined },
   };
+}
+
+/**
+ * The inventory pass over the indexed events, from an empty inventory, and the composite sweep keyed by device it is
+ * compared with (run before and after the pass; the mean is used).
+ */
+async function benchAssets(es: EsTarget, setup: () => Promise<void>, floorSeconds: number, say: (line: string) => void): Promise<AssetBenchResult> {
+  await runStep(es, ['device-sweep']);
+  const sweepA = await runStep(es, ['device-sweep']);
+  say(`device sweep: ${(sweepA.result as SweepResult).pages} pages, ${(sweepA.result as SweepResult).buckets} devices in ${sweepA.seconds.toFixed(1)} s`);
+  const out: AssetBenchResult = { deviceSweepSeconds: 0 };
+  try {
+    await resetDetector(es.client, setup);
+    const pass = await runStep(es, ['assets']);
+    const s = pass.result as AssetPassSummary;
+    out.passSeconds = round2(pass.seconds);
+    out.peakRssMb = pass.peakRssMb;
+    out.summary = s;
+    say(`inventory pass: ${s.events} events, ${s.devices.observed} devices (${s.devices.created} new), ${s.conduits.observed} conduits, ${s.requests} requests (${s.readSeconds.toFixed(1)} s reading) in ${pass.seconds.toFixed(1)} s, peak RSS ${pass.peakRssMb} MB`);
+  } catch (err) {
+    out.passError = (err as Error).message;
+    say(`inventory pass failed: ${out.passError}`);
+  }
+  const sweepB = await runStep(es, ['device-sweep']);
+  out.deviceSweepSeconds = round2((sweepA.seconds + sweepB.seconds) / 2);
+  if (out.passSeconds !== undefined) {
+    out.passOverDeviceSweep = round2(out.passSeconds / out.deviceSweepSeconds);
+    out.passOverFloor = round2(out.passSeconds / floorSeconds);
+  }
+  return out;
 }
 
 /** The pass's figures, and on the log what its models spent their time on. */

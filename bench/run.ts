@@ -11,7 +11,7 @@ import { benchDetect, type DetectSizeResult } from './detect';
 /**
  * `npm run bench`: starts a dedicated local Elasticsearch (its own home and port, so a user's instance is never
  * touched), runs each benchmark and prints its figures with the ratio to the reference measured in the same run.
- * `--lines N` sets the replayed volume of the ingest benchmarks (default 1,000,000); `--only zeek|mail|detect` runs
+ * `--lines N` sets the replayed volume of the ingest benchmarks (default 1,000,000); `--only zeek|mail|detect|assets` runs
  * one benchmark; `--keep` leaves the instance running. VIGIL_BENCH_ES_PORT and VIGIL_BENCH_ES_HOME move the instance
  * (two benchmarks on one machine); VIGIL_BENCH_DETECT_SMALL / VIGIL_BENCH_DETECT_LARGE set the detection volumes.
  */
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const onlyArg = args.indexOf('--only');
   const only = onlyArg >= 0 ? args[onlyArg + 1] : undefined;
-  if (only !== undefined && only !== 'zeek' && only !== 'mail' && only !== 'detect') throw new Error('--only takes zeek, mail or detect');
+  if (only !== undefined && !['zeek', 'mail', 'detect', 'assets'].includes(only)) throw new Error('--only takes zeek, mail, detect or assets');
   const run = (part: string) => only === undefined || only === part;
   const port = process.env.VIGIL_BENCH_ES_PORT ? Number(process.env.VIGIL_BENCH_ES_PORT) : 9260;
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error('VIGIL_BENCH_ES_PORT takes a port number');
@@ -71,16 +71,32 @@ async function main(): Promise<void> {
       say(`  worker peak RSS, MB (${mail.messagesOpenAtOnce} open messages) ${String(mail.peakRssMb).padStart(6)}   < 300   ${verdict(mail.peakRssMb < 300)}`);
       say(JSON.stringify({ mailIngest: mail }));
     }
-    if (run('detect')) {
+    if (run('detect') || run('assets')) {
       const setup = async () => {
         await runSetup(client, { replicas: 0, security: fileRealmSecurity(client, esOptions) });
       };
-      const detect = await benchDetect(target, setup, say);
+      const parts = { detect: run('detect'), assets: run('assets') };
+      const detect = await benchDetect(target, setup, say, undefined, parts);
       const [small, large] = detect.sizes;
       const column = (f: (s: DetectSizeResult) => number | string | undefined) =>
         detect.sizes.map((s) => String(f(s) ?? 'failed').padStart(12)).join('');
       const within = (f: (s: DetectSizeResult) => number | undefined, ok: (v: number) => boolean) =>
         detect.sizes.every((s) => f(s) !== undefined && ok(f(s)!));
+      if (parts.assets) {
+        say('');
+        say(`Inventory pass (conn events over one day)    ${detect.sizes.map((s) => `${s.events / 1e6}M events`.padStart(12)).join('')}   target`);
+        say(`  devices                                 ${column((s) => s.assets?.summary?.devices.observed)}`);
+        say(`  one composite sweep keyed by device, s  ${column((s) => s.assets?.deviceSweepSeconds)}`);
+        say(`  detection floor (per-window sweep), s   ${column((s) => s.floorSeconds)}`);
+        say(`  inventory pass, s                       ${column((s) => s.assets?.passSeconds)}`);
+        say(`  pass / device sweep                     ${column((s) => s.assets?.passOverDeviceSweep)}   < 2     ${verdict(within((s) => s.assets?.passOverDeviceSweep, (v) => v < 2))}`);
+        say(`  pass / detection floor                  ${column((s) => s.assets?.passOverFloor)}   < 2     ${verdict(within((s) => s.assets?.passOverFloor, (v) => v < 2))}`);
+        say(`  pass peak RSS, MB                       ${column((s) => s.assets?.peakRssMb)}   < 300   ${verdict(within((s) => s.assets?.peakRssMb, (v) => v < 300))}`);
+      }
+      if (!parts.detect) {
+        say(JSON.stringify({ detect }));
+        return;
+      }
       say('');
       say(`Detection pass (conn events over one day)    ${detect.sizes.map((s) => `${s.events / 1e6}M events`.padStart(12)).join('')}   target`);
       say(`  indexing, docs/s                        ${column((s) => s.loadDocsPerSecond)}`);

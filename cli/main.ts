@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VigilError } from '../common/errors';
 import { registerDetect } from './commands/detect';
+import { registerAssets } from './commands/assets';
 import { registerEs } from './commands/es';
 import { registerIngest } from './commands/ingest';
 import { registerQuickstart } from './commands/quickstart';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerSetup(program);
   registerIngest(program);
   registerDetect(program);
+  registerAssets(program);
   registerQuickstart(program);
   return program;
 }

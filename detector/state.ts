@@ -88,10 +88,10 @@ export class DetectorState {
     );
   }
 
-  async watermark(): Promise<{ watermark?: number; passes: number }> {
+  async watermark(): Promise<{ watermark?: number; passes: number; summary?: Record<string, unknown> }> {
     const r = await this.client.get<WatermarkDoc>({ index: DETECTOR_STATE_INDEX, id: this.watermarkId }, { ignore: [404] });
     if (!r.found || !r._source) return { passes: 0 };
-    return { watermark: Date.parse(r._source.watermark), passes: r._source.passes };
+    return { watermark: Date.parse(r._source.watermark), passes: r._source.passes, ...(r._source.last_summary ? { summary: r._source.last_summary } : {}) };
   }
 
   async saveWatermark(watermark: number, passes: number, summary?: Record<string, unknown>, now = Date.now()): Promise<void> {

@@ -21,6 +21,8 @@ interface Parser extends HeaderState {
 export interface WorkerOptions extends PipelineOptions {
   rollover: IndexRollover;
   isLocal(ip: string): boolean;
+  /** Zone and asset role of an address (`vigil.source.*`, `vigil.destination.*`); left out: none are written. */
+  assetOf?: NormalizeContext['assetOf'];
   /** Parsers kept in memory before idle ones are set aside (default 256). */
   maxParsers?: number;
   /** How long a file must have been idle for its parser to be set aside (default 10 minutes). */
@@ -52,6 +54,7 @@ export class ZeekIngestWorker extends IngestPipeline {
       const record = outcome.record;
       const context: NormalizeContext = {
         isLocal: this.options.isLocal,
+        assetOf: this.options.assetOf,
         sensor: this.options.sensor,
         fallbackTs: record.openTs ?? file.firstSeen,
         ingested: this.ingestedNow(),

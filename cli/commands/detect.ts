@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { createTask } from 'node-cron';
-import { PassRunningError, UsageError } from '../../common/errors';
+import { UsageError } from '../../common/errors';
 import { runPass, type PassSummary } from '../../detector/pass';
+import { runAssetPass } from '../../detector/assets/pass';
+import { assetPass, formatAssetPass } from './assets';
+import { runPasses, type ScheduledPass } from './schedule';
 import { allModels } from '../../detector/models';
 import { parsePartition } from '../../detector/partition';
 import { DISPOSITIONS, writeEvaluation, verifyEvaluationChain, type Disposition } from '../../detector/feedback/evaluations';
@@ -47,37 +49,20 @@ export async function detectAction(configFile: string | undefined, flags: Detect
     if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else process.stdout.write(formatPass(summary));
   };
-  const pass = () => runPass({ client, config: ctx.config, models: allModels(), log: ctx.log, sensor: ctx.sensor, partition });
-  if (flags.once) {
-    try {
-      print(await pass());
-    } finally {
-      await client.close();
-    }
-    return;
-  }
-  // node-cron's noOverlap skips a tick while the previous pass still runs; the lease stops passes of other processes.
-  const task = createTask(
-    ctx.config.detector.schedule,
-    async () => {
-      try {
-        print(await pass());
-      } catch (err) {
-        if (err instanceof PassRunningError) ctx.log.warn({ err: err.message }, 'pass skipped');
-        else ctx.log.error({ err }, 'detection pass failed; the next one resumes from the last completed window');
-      }
-    },
-    { name: 'vigil-detect', noOverlap: true },
+  const detection: ScheduledPass<PassSummary> = {
+    name: 'detect',
+    what: 'detection pass',
+    resumes: 'the next one resumes from the last completed window',
+    run: () => runPass({ client, config: ctx.config, models: allModels(), log: ctx.log, sensor: ctx.sensor, partition }),
+    print,
+  };
+  // On the schedule the inventory runs first, so that each detection pass meets current roles and zones.
+  const inventory = assetPass(
+    () => runAssetPass({ client, config: ctx.config, log: ctx.log }),
+    (assets) => process.stdout.write(flags.json ? JSON.stringify({ assets }) + '\n' : formatAssetPass(assets)),
   );
-  ctx.log.info({ schedule: ctx.config.detector.schedule }, 'detector scheduled');
-  await task.start();
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await task.stop();
-  await client.close();
+  const passes = !flags.once && ctx.config.assets.enabled ? [inventory, detection] : [detection];
+  await runPasses({ client, log: ctx.log, schedule: ctx.config.detector.schedule, once: Boolean(flags.once), passes });
 }
 
 function formatPass(s: PassSummary): string {

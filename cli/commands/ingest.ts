@@ -9,6 +9,7 @@ import { ZeekIngestWorker } from '../../ingest/worker';
 import { MailIngestWorker } from '../../ingest/mail-worker';
 import type { IngestPipeline } from '../../ingest/pipeline';
 import { localNetworkMatcher } from '../../ingest/enrich/direction';
+import { AssetEnricher } from '../../ingest/enrich/assets';
 import { openLogSource } from '../../ingest/source/open';
 import { lockStateDir } from '../../ingest/source/lock';
 import { openMessages } from '../../ingest/reconstruct/mail/rehydrate';
@@ -62,16 +63,26 @@ function printSummary(summary: IngestSummary, flags: IngestFlags): void {
 export async function ingestZeek(configFile: string | undefined, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
   const ctx = commandContext(configFile);
   const { config } = ctx;
-  return runIngest(ctx, 'Zeek', stateDir(config), flags, async ({ metrics, sink, onFileError }) => {
-    const source = await openLogSource({ paths, stateDir: stateDir(config), once: Boolean(flags.once), limits: config.ingest.zeek, log: ctx.log, metrics, onFileError });
+  return runIngest(ctx, 'Zeek', stateDir(config), flags, async ({ client, metrics, sink, onFileError }) => {
+    const assets = new AssetEnricher({ zones: config.zones, client, refreshSeconds: config.ingest.assets.refreshSeconds, log: ctx.log });
+    // Roles are read before the first line, so that a run with --once gets them too.
+    await assets.start();
+    let source: Awaited<ReturnType<typeof openLogSource>>;
+    try {
+      source = await openLogSource({ paths, stateDir: stateDir(config), once: Boolean(flags.once), limits: config.ingest.zeek, log: ctx.log, metrics, onFileError });
+    } catch (err) {
+      assets.stop();
+      throw err;
+    }
     const worker = new ZeekIngestWorker(source, sink, {
       rollover: config.elasticsearch.indexRollover,
       isLocal: localNetworkMatcher(config.networks.local),
+      assetOf: assets.active ? assets.assetOf : undefined,
       sensor: ctx.sensor,
       log: ctx.log,
       metrics,
     });
-    return { source, worker };
+    return { source, worker, close: async () => assets.stop() };
   });
 }
 

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ANOMALIES_ALIAS, ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX } from '../../common/es/names';
 import { runPass } from '../../detector/pass';
+import { runAssetPass } from '../../detector/assets/pass';
+import { formatAssetPass } from './assets';
 import { allModels } from '../../detector/models';
 import { loadConfig } from '../../common/config/load';
 import { startLocalEs } from '../local-es';
@@ -15,7 +17,7 @@ export const SAMPLE_ZEEK_DIR = resolve(__dirname, '..', '..', '..', 'samples', '
 export function registerQuickstart(program: Command): void {
   program
     .command('quickstart')
-    .description('First run: start a local Elasticsearch unless one is configured, set it up, ingest Zeek logs once, run one detection pass, and summarise.')
+    .description('First run: start a local Elasticsearch unless one is configured, set it up, ingest Zeek logs once, run one inventory and one detection pass, and summarise.')
     .argument('[zeek-dir]', 'Zeek log directory or files to ingest; default: the sample logs shipped with Vigil')
     .option('--json', 'print the ingest and detection summaries as one JSON line')
     .action(async (dir: string | undefined, flags: { json?: boolean }) => {
@@ -37,10 +39,13 @@ export function registerQuickstart(program: Command): void {
       const ctx = commandContext(configFile);
       const { client, connection } = await ctx.connect('admin');
       await client.indices.refresh({ index: [ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX], ignore_unavailable: true });
+      out('Building the asset inventory (one inventory pass)...\n');
+      const assets = await runAssetPass({ client, config: ctx.config, log: ctx.log, lagSeconds: 0 });
+      out(formatAssetPass(assets));
       out('Learning baselines and looking for anomalies (one detection pass)...\n');
       const detection = await runPass({ client, config: ctx.config, models: allModels(), log: ctx.log, sensor: ctx.sensor });
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ ...summary, detection }) + '\n');
+        process.stdout.write(JSON.stringify({ ...summary, assets, detection }) + '\n');
         await client.close();
         return;
       }

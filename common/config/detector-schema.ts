@@ -115,3 +115,25 @@ export type DetectorConfig = z.infer<typeof detectorSchema>;
 export type MaintenanceWindow = z.infer<typeof maintenanceSchema>;
 export type Zone = z.infer<typeof zoneSchema>;
 export type Conduit = z.infer<typeof conduitSchema>;
+
+export const assetsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Whether `vigil detect` runs an inventory pass before each detection pass (`vigil assets` always runs one).'),
+    lagSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(60)
+      .describe('A pass reads events ingested up to this long ago, so that documents still in an ingest batch are read by the next pass.'),
+    pageSize: positiveInt().max(10_000).default(5000).describe('Buckets per composite aggregation page.'),
+    inventoryFile: z.string().min(1).optional().describe('Your own asset list (CSV with a header row, or JSON), compared with what the network shows.'),
+    roles: z
+      .strictObject({
+        hmiMinControllers: positiveInt().default(3).describe('Controllers a device must poll to be taken for an HMI.'),
+        serverMinClients: positiveInt().default(5).describe('Clients a device must answer to be taken for a server.'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type AssetsConfig = z.infer<typeof assetsSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cidr, conduitSchema, detectorSchema, zoneSchema } from './detector-schema';
+import { assetsSchema, cidr, conduitSchema, detectorSchema, zoneSchema } from './detector-schema';
 
 /**
  * The one configuration schema. Every key has a description and a default; unknown keys are rejected so a typo
@@ -106,6 +106,16 @@ export const ingestSchema = z
     bulk: bulkSchema,
     zeek: zeekSourceSchema,
     mail: mailSourceSchema,
+    assets: z
+      .strictObject({
+        refreshSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(300)
+          .describe('How often the Zeek worker reads the asset roles again from the asset inventory (`vigil.source.role`, `vigil.destination.role`); 0: roles are not read (zones still apply).'),
+      })
+      .prefault({}),
     metrics: z
       .strictObject({
         listen: z
@@ -141,6 +151,7 @@ export const configSchema = z.strictObject({
   elasticsearch: elasticsearchSchema,
   ingest: ingestSchema,
   detector: detectorSchema,
+  assets: assetsSchema,
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Env: VIGIL_LOG_LEVEL.'),

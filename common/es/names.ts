@@ -62,3 +62,8 @@ export const DETECTOR_STATE_INDEX = `${INDEX_PREFIX}-detector-state`;
 export function anomaliesIndex(isoTimestamp: string): string {
   return datedIndex(ANOMALIES_ALIAS, isoTimestamp, 'monthly');
 }
+
+/** Asset inventory: one document per device (id: its IP), rewritten by `vigil assets` when what is known changes. */
+export const ASSETS_INDEX = `${INDEX_PREFIX}-assets`;
+/** Observed conduits: one document per pair of zones, with the protocols and volume that crossed between them. */
+export const CONDUITS_INDEX = `${INDEX_PREFIX}-conduits`;

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import {
   ANOMALIES_PATTERN,
+  ASSETS_INDEX,
   BASELINES_INDEX,
+  CONDUITS_INDEX,
   DEAD_LETTER_INDEX,
   DETECTOR_STATE_INDEX,
   EVALUATIONS_INDEX,
@@ -15,6 +17,7 @@ import {
 import { DETECTOR_SINGLE_INDICES, detectorTemplates } from './templates/detector';
 import { mailEventsTemplate, mailMessagesTemplate } from './templates/mail';
 import { deadLetterTemplate } from './templates/dead-letter';
+import { ASSET_SINGLE_INDICES, assetTemplates } from './templates/assets';
 import { zeekEventsTemplate } from './templates/zeek';
 import { DETECTOR_USER, INGEST_USER } from './client';
 import type { Change, RoleDefinition, SecurityBackend } from './security';
@@ -55,6 +58,8 @@ export function roleDefinitions(): Record<VigilRole, RoleDefinition> {
       indices: [
         { names: [ZEEK_EVENTS_PATTERN, MAIL_EVENTS_PATTERN, DEAD_LETTER_INDEX], privileges: ['create_doc', 'create_index', 'view_index_metadata'] },
         { names: [MAIL_MESSAGES_PATTERN], privileges: ['index', 'read', 'maintenance', 'create_index', 'view_index_metadata'] },
+        // The asset inventory's roles, written on Zeek events (`vigil.source.role`, `vigil.destination.role`).
+        { names: [ASSETS_INDEX], privileges: ['read'] },
       ],
       metadata: { managed_by: 'vigil', description: 'Ingest worker: adds events and dead letters, never changes or deletes them; keeps mail message summaries current.' },
     },
@@ -66,11 +71,13 @@ export function roleDefinitions(): Record<VigilRole, RoleDefinition> {
     [DETECTOR_ROLE]: {
       cluster: ['monitor'],
       indices: [
-        { names: [ZEEK_EVENTS_PATTERN, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, EVALUATIONS_INDEX], privileges: ['read', 'view_index_metadata'] },
+        { names: [MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, EVALUATIONS_INDEX], privileges: ['read', 'view_index_metadata'] },
+        // Refresh (in `maintenance`): an inventory pass told to read up to now makes the latest events visible first.
+        { names: [ZEEK_EVENTS_PATTERN], privileges: ['read', 'maintenance', 'view_index_metadata'] },
         { names: [ANOMALIES_PATTERN], privileges: ['create_doc', 'create_index', 'read', 'view_index_metadata'] },
-        { names: [BASELINES_INDEX, INCIDENTS_INDEX, DETECTOR_STATE_INDEX], privileges: ['index', 'read', 'maintenance', 'view_index_metadata'] },
+        { names: [BASELINES_INDEX, INCIDENTS_INDEX, DETECTOR_STATE_INDEX, ASSETS_INDEX, CONDUITS_INDEX], privileges: ['index', 'read', 'maintenance', 'view_index_metadata'] },
       ],
-      metadata: { managed_by: 'vigil', description: 'Detector: reads events, adds anomalies (never changes them), keeps its baselines, incidents and progress.' },
+      metadata: { managed_by: 'vigil', description: 'Detector: reads events, adds anomalies (never changes them), keeps its baselines, incidents, progress and the asset inventory.' },
     },
     [ANALYST_ROLE]: {
       cluster: ['monitor'],
@@ -101,12 +108,13 @@ export async function runSetup(client: Client, options: SetupOptions): Promise<S
     mailMessagesTemplate({ replicas: options.replicas }),
     deadLetterTemplate({ replicas: options.replicas }),
     ...detectorTemplates({ replicas: options.replicas }),
+    ...assetTemplates({ replicas: options.replicas }),
   ];
   for (const template of templates) {
     steps.push(await putIndexTemplate(client, template.name, template.body as Record<string, unknown>));
   }
   steps.push(await ensureIndex(client, DEAD_LETTER_INDEX));
-  for (const index of DETECTOR_SINGLE_INDICES) steps.push(await ensureIndex(client, index));
+  for (const index of [...DETECTOR_SINGLE_INDICES, ...ASSET_SINGLE_INDICES]) steps.push(await ensureIndex(client, index));
   for (const [name, role] of Object.entries(roleDefinitions()) as Array<[string, RoleDefinition]>) {
     steps.push({ kind: 'role', name, change: await options.security.putRole(name, role, definitionHash(role)) });
   }

@@ -92,11 +92,14 @@ describe('vigil detect on a day of real traffic', () => {
     let seen = 0;
     child.stdout.on('data', (d: Buffer) => (seen += d.toString().split('\n').filter((l) => l.startsWith('{')).length));
     const deadline = Date.now() + 60_000;
-    while (seen < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    while (seen < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     child.kill('SIGTERM');
     const run = await child.output;
     expect(run.code).toBe(0);
-    const passes = (await lines()).trim().split('\n').map((l) => JSON.parse(l) as PassSummary);
+    const all = (await lines()).trim().split('\n').map((l) => JSON.parse(l) as PassSummary & { assets?: unknown });
+    // Each tick runs an inventory pass, then a detection pass.
+    all.forEach((line, i) => expect(line.assets === undefined).toBe(i % 2 === 1));
+    const passes = all.filter((l) => l.assets === undefined);
     expect(passes.length).toBeGreaterThanOrEqual(3);
     // The first pass learns the whole day; the ones after it find no new window.
     expect(passes[0].windows).toBeGreaterThanOrEqual(90);

@@ -41,11 +41,15 @@ describe('vigil setup', () => {
       'index_template vigil-incidents',
       'index_template vigil-evaluations',
       'index_template vigil-detector-state',
+      'index_template vigil-assets',
+      'index_template vigil-conduits',
       'index vigil-dead-letter',
       'index vigil-baselines',
       'index vigil-incidents',
       'index vigil-evaluations',
       'index vigil-detector-state',
+      'index vigil-assets',
+      'index vigil-conduits',
       'role vigil_ingest',
       'role vigil_reader',
       'role vigil_detector',
@@ -120,7 +124,16 @@ describe('vigil setup', () => {
 
     expect(await refused(client.create({ index: 'vigil-zeek-2026.01.02', id: 'probe', document: { '@timestamp': '2026-01-02T00:00:00Z' } }, as))).toBe(403);
     expect(await refused(client.create({ index: 'vigil-evaluations', id: 'probe', document: { '@timestamp': '2026-01-02T00:00:00Z' } }, as))).toBe(403);
-    // It reads events: the detector's aggregations.
+    // It reads events: the detector's aggregations; and may refresh them, never delete them.
     expect(await refused(client.search({ index: 'vigil-zeek-*', size: 0 }, as))).toBe('allowed');
+    expect(await refused(client.indices.refresh({ index: 'vigil-zeek-*' }, as))).toBe('allowed');
+    expect(await refused(client.indices.delete({ index: 'vigil-zeek-2026.01.01' }, as))).toBe(403);
+
+    // It keeps the asset inventory current, and cannot delete from it.
+    const asset = { '@timestamp': '2026-01-01T00:00:00Z', host: { ip: '10.0.0.1' } };
+    expect((await client.index({ index: 'vigil-assets', id: 'setup-probe', document: asset }, as)).result).toBe('created');
+    expect((await client.index({ index: 'vigil-assets', id: 'setup-probe', document: asset }, as)).result).toBe('updated');
+    expect(await refused(client.delete({ index: 'vigil-assets', id: 'setup-probe' }, as))).toBe(403);
+    await client.delete({ index: 'vigil-assets', id: 'setup-probe' });
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { DETECTOR_USER } from '../../common/es/client';
 import { runSetup } from '../../common/es/setup';
-import { ANOMALIES_PATTERN, BASELINES_INDEX, DETECTOR_STATE_INDEX, EVALUATIONS_INDEX, INCIDENTS_INDEX } from '../../common/es/names';
+import { ANOMALIES_PATTERN, ASSETS_INDEX, BASELINES_INDEX, CONDUITS_INDEX, DETECTOR_STATE_INDEX, EVALUATIONS_INDEX, INCIDENTS_INDEX } from '../../common/es/names';
 import { fileRealmSecurity } from '../../cli/local-es/file-realm';
 import { testEsConnection, testEsControl } from '../harness/es';
 import { ingestEnvironment } from './ingest-env';
@@ -42,10 +42,10 @@ export async function detectorEnvironment(admin: Client, config: Record<string, 
   };
 }
 
-const DETECTOR_INDICES = [ANOMALIES_PATTERN, BASELINES_INDEX, INCIDENTS_INDEX, EVALUATIONS_INDEX, DETECTOR_STATE_INDEX];
+const DETECTOR_INDICES = [ANOMALIES_PATTERN, BASELINES_INDEX, INCIDENTS_INDEX, EVALUATIONS_INDEX, DETECTOR_STATE_INDEX, ASSETS_INDEX, CONDUITS_INDEX];
 
 /**
- * Empties what the detector wrote. This distribution has no delete-by-query, so the indices are deleted and setup
+ * Empties what the detector and the inventory wrote. This distribution has no delete-by-query, so the indices are deleted and setup
  * creates the single ones again.
  */
 export async function resetDetectorData(client: Client, options: { keepEvaluations?: boolean } = {}): Promise<void> {

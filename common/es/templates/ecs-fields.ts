@@ -14,6 +14,9 @@ export const DATE: FieldMapping = { type: 'date' };
 export const LONG: FieldMapping = { type: 'long' };
 export const IP: FieldMapping = { type: 'ip' };
 export const BOOLEAN: FieldMapping = { type: 'boolean' };
+/** Purdue levels (0 to 5). */
+/** Purdue levels: 0 to 5, with the half levels some plants use (3.5 for an industrial DMZ). */
+export const PURDUE_LEVEL: FieldMapping = { type: 'half_float' };
 
 function endpoint(prefix: string): Record<string, FieldMapping> {
   return {
@@ -157,4 +160,11 @@ export const ECS_FIELDS: Readonly<Record<string, FieldMapping>> = {
   'log.syslog.severity.name': KEYWORD,
   'zeek.session_id': KEYWORD,
   'vigil.redacted': KEYWORD,
+  // Zone (configuration) and asset role (inventory) of each endpoint, set at ingest so that dashboards filter on them.
+  'vigil.source.zone': KEYWORD,
+  'vigil.source.level': PURDUE_LEVEL,
+  'vigil.source.role': KEYWORD,
+  'vigil.destination.zone': KEYWORD,
+  'vigil.destination.level': PURDUE_LEVEL,
+  'vigil.destination.role': KEYWORD,
 };

@@ -9,7 +9,7 @@
  */
 import { communityId, IANA_ICMP, IANA_ICMPV6, IANA_SCTP, IANA_TCP, IANA_UDP } from '../../enrich/community-id';
 import { networkDirection } from '../../enrich/direction';
-import type { EcsDocument, NormalizeContext } from './context';
+import type { AssetFields, EcsDocument, NormalizeContext } from './context';
 import type { LogMapper } from './mapper';
 import { relateValidIp } from './related';
 import { ip, num, type ZeekFields } from './values';
@@ -99,8 +99,8 @@ export function setEndpoints(f: ZeekFields, doc: EcsDocument, mapper: LogMapper)
 }
 
 /**
- * After the mapper: `network.direction` from the configured local networks and the source and destination
- * addresses in `related.ip`.
+ * After the mapper: `network.direction` from the configured local networks, the source and destination
+ * addresses in `related.ip`, and their zone and asset role under `vigil.source` and `vigil.destination`.
  */
 export function finishEndpoints(doc: EcsDocument, ctx: NormalizeContext): void {
   const source = doc.source as Endpoint | undefined;
@@ -115,4 +115,12 @@ export function finishEndpoints(doc: EcsDocument, ctx: NormalizeContext): void {
     sourceIp === undefined ? undefined : ctx.isLocal(sourceIp),
     destinationIp === undefined ? undefined : ctx.isLocal(destinationIp),
   );
+  if (ctx.assetOf === undefined) return;
+  const sourceAsset = sourceIp === undefined ? undefined : ctx.assetOf(sourceIp);
+  const destinationAsset = destinationIp === undefined ? undefined : ctx.assetOf(destinationIp);
+  if (sourceAsset === undefined && destinationAsset === undefined) return;
+  // Merged into whatever `vigil` already holds; the asset objects are shared and frozen, so none is copied.
+  const vigil = (doc.vigil ??= {}) as { source?: Readonly<AssetFields>; destination?: Readonly<AssetFields> };
+  if (sourceAsset !== undefined) vigil.source = sourceAsset;
+  if (destinationAsset !== undefined) vigil.destination = destinationAsset;
 }

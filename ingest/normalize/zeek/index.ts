@@ -109,6 +109,11 @@ export function normalizeZeek(record: ZeekRecord, ctx: NormalizeContext): EcsDoc
   doc.zeek = zeek;
 
   if (time === undefined) doc.tags = FALLBACK_TAGS;
-  if (redaction !== undefined) doc.vigil = { redacted: redaction.redacted };
+  if (redaction !== undefined) {
+    // `vigil` may already hold the endpoints' zone and role.
+    const vigil = doc.vigil as Record<string, unknown> | undefined;
+    if (vigil === undefined) doc.vigil = { redacted: redaction.redacted };
+    else vigil.redacted = redaction.redacted;
+  }
   return doc;
 }

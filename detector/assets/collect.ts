@@ -1,0 +1,340 @@
+/**
+ * Reading what the network says about its devices: composite aggregations over the events ingested since the last
+ * inventory pass, folded into one `AssetObservation` per local address. Nothing reads raw events into memory; what
+ * is held is one small record per device seen in the range.
+ *
+ * - conn, client side: per device and application protocol, the peers it reached and when.
+ * - conn, server side: per device, protocol and port it answered on (the responder sent packets back), the clients.
+ * - the fact logs (`sources.ts`): identities, names, MACs, software, roles Zeek states outright.
+ * - the industrial operation logs: per master and device, the classes of operation sent (read, write, program...).
+ */
+import type { Client } from '@elastic/elasticsearch';
+import { ZEEK_EVENTS_PATTERN } from '../../common/es/names';
+import { compositePages, type CompositeBucket } from '../query/composite';
+import { OT_OPERATION_FIELDS } from '../features/ot';
+import { classifyRequest, requestFilter } from '../models/ot/operations';
+import { compositeSources, deviceOf, FACT_SOURCES, factQuery, keyValues } from './sources';
+import type { AssetObservation, OtIdentity, OtOperations, ProtocolUse } from './types';
+import { macVendor } from './oui';
+import { ZEEK_LOG_FIELDS } from '../../common/es/templates/zeek-fields';
+import { localNetworkMatcher } from '../../ingest/enrich/direction';
+import { EVERYONE } from '../models/ot/flows';
+
+/** Events ingested in (from, to], epoch milliseconds of `event.ingested`. */
+export interface IngestRange {
+  from?: number;
+  to: number;
+}
+
+export function rangeFilter(range: IngestRange): Record<string, unknown> {
+  return { range: { 'event.ingested': { ...(range.from !== undefined ? { gt: range.from } : {}), lte: range.to, format: 'epoch_millis' } } };
+}
+
+/** What each read contributed, for the pass summary and the benchmark. */
+export interface CollectStats {
+  requests: number;
+  buckets: number;
+  events: number;
+  seconds: Record<string, number>;
+}
+
+function str(v: unknown): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  return String(v);
+}
+
+function value(bucket: CompositeBucket, name: string): number | undefined {
+  const v = (bucket[name] as { value?: number | null } | undefined)?.value;
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function termKeys(bucket: CompositeBucket, name: string): string[] {
+  const buckets = (bucket[name] as { buckets?: Array<{ key: unknown }> } | undefined)?.buckets ?? [];
+  return buckets.map((b) => String(b.key));
+}
+
+const MAX_PORTS = 8;
+/** A MAC that conn logs show beside more addresses than this in one pass is a router's. */
+const ROUTER_MAC_ADDRESSES = 4;
+/** Most distinct peers counted exactly per device, protocol and class of operation; beyond, the count stops rising. */
+const MAX_TRACKED_PEERS = 1000;
+
+/** The observations of one pass, keyed by address. */
+export class ObservationSet {
+  readonly byIp = new Map<string, AssetObservation>();
+
+  private readonly everyone = localNetworkMatcher(EVERYONE);
+
+  constructor(private readonly isLocal: (ip: string) => boolean) {}
+
+  /**
+   * The observation of a local address, created on first use; undefined for an address outside the local networks
+   * and for the addresses of many devices at once: multicast, the limited broadcast, and IPv4 addresses ending in
+   * .255, the broadcast of the /24 and longer subnets industrial networks use (discovery protocols such as BACnet
+   * Who-Is and ENIP List Identity are sent there).
+   */
+  of(ip: string | undefined): AssetObservation | undefined {
+    if (ip === undefined || !this.isLocal(ip) || this.everyone(ip) || ip.endsWith('.255')) return undefined;
+    let o = this.byIp.get(ip);
+    if (o === undefined) {
+      o = { ip, macs: [], hostnames: [], spoken: [], served: [], software: [], ot: [], operations: [], commanded: [], declared: [] };
+      this.byIp.set(ip, o);
+    }
+    return o;
+  }
+
+  seen(o: AssetObservation, first: number | undefined, last: number | undefined): void {
+    if (first !== undefined) o.first = o.first === undefined ? first : Math.min(o.first, first);
+    if (last !== undefined) o.last = o.last === undefined ? last : Math.max(o.last, last);
+  }
+
+  /**
+   * Drops the MACs a conn log put beside many addresses: the sensor sees a routed host's packets with the router's
+   * MAC, so such a MAC names the router, not the devices. DHCP's MACs are the client's own and stay.
+   */
+  dropRouterMacs(maxAddresses = ROUTER_MAC_ADDRESSES): number {
+    const addresses = new Map<string, number>();
+    for (const o of this.byIp.values()) for (const m of o.macs) if (m.source === 'conn') addresses.set(m.mac, (addresses.get(m.mac) ?? 0) + 1);
+    const routers = new Set([...addresses].filter(([, n]) => n > maxAddresses).map(([mac]) => mac));
+    if (routers.size === 0) return 0;
+    for (const o of this.byIp.values()) o.macs = o.macs.filter((m) => m.source !== 'conn' || !routers.has(m.mac));
+    return routers.size;
+  }
+
+  mac(o: AssetObservation, mac: string, source: string, first: number, last: number): void {
+    const hit = o.macs.find((m) => m.mac === mac);
+    if (hit) {
+      hit.first = Math.min(hit.first, first);
+      hit.last = Math.max(hit.last, last);
+      return;
+    }
+    const vendor = macVendor(mac);
+    o.macs.push({ mac, ...(vendor ? { vendor } : {}), source, first, last });
+  }
+}
+
+export class AssetCollector {
+  readonly stats: CollectStats = { requests: 0, buckets: 0, events: 0, seconds: {} };
+  private readonly peerSets = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly range: IngestRange,
+    readonly observations: ObservationSet,
+    private readonly pageSize: number,
+  ) {}
+
+  private async *pages(label: string, query: Record<string, unknown>, sources: Array<Record<string, unknown>>, aggs?: Record<string, unknown>): AsyncGenerator<CompositeBucket[]> {
+    const started = performance.now();
+    try {
+      for await (const page of compositePages(this.client, { index: ZEEK_EVENTS_PATTERN, query, sources, aggs, size: this.pageSize })) {
+        this.stats.requests++;
+        this.stats.buckets += page.length;
+        yield page;
+      }
+    } finally {
+      this.stats.seconds[label] = (this.stats.seconds[label] ?? 0) + (performance.now() - started) / 1000;
+    }
+  }
+
+  private query(...filters: Array<Record<string, unknown>>): Record<string, unknown> {
+    return { bool: { filter: [rangeFilter(this.range), ...filters] } };
+  }
+
+  /** Datasets with events in the range, so that absent logs cost no request. */
+  async datasets(): Promise<Map<string, number>> {
+    const present = new Map<string, number>();
+    for await (const page of this.pages('datasets', this.query(), [{ dataset: { terms: { field: 'event.dataset' } } }])) {
+      for (const b of page) present.set(String(b.key.dataset), b.doc_count);
+    }
+    return present;
+  }
+
+  /** conn, both sides. */
+  async conn(): Promise<void> {
+    const timeAggs = { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } };
+    for await (const page of this.pages(
+      'conn_client',
+      this.query({ term: { 'event.dataset': 'zeek.conn' } }),
+      [{ ip: { terms: { field: 'source.ip' } } }, { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } }],
+      { ...timeAggs, peers: { cardinality: { field: 'destination.ip', precision_threshold: 1000 } }, mac: { terms: { field: 'source.mac', size: 2 } } },
+    )) {
+      for (const b of page) {
+        this.stats.events += b.doc_count;
+        const o = this.observations.of(str(b.key.ip));
+        if (!o) continue;
+        this.fold(o, o.spoken, b, undefined);
+      }
+    }
+    for await (const page of this.pages(
+      'conn_server',
+      // The responder answered: a scanned address with nobody behind it is not a device.
+      this.query({ term: { 'event.dataset': 'zeek.conn' } }, { range: { 'destination.packets': { gt: 0 } } }),
+      [
+        { ip: { terms: { field: 'destination.ip' } } },
+        { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } },
+        { port: { terms: { field: 'destination.port', missing_bucket: true } } },
+        { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
+      ],
+      { ...timeAggs, peers: { cardinality: { field: 'source.ip', precision_threshold: 1000 } }, mac: { terms: { field: 'destination.mac', size: 2 } } },
+    )) {
+      for (const b of page) {
+        const o = this.observations.of(str(b.key.ip));
+        if (!o) continue;
+        this.fold(o, o.served, b, b.key.port === null ? undefined : Number(b.key.port));
+      }
+    }
+  }
+
+  private fold(o: AssetObservation, list: ProtocolUse[], b: CompositeBucket, port: number | undefined): void {
+    const first = value(b, 'first');
+    const last = value(b, 'last');
+    this.observations.seen(o, first, last);
+    for (const mac of termKeys(b, 'mac')) this.observations.mac(o, mac, 'conn', first ?? 0, last ?? 0);
+    const protocol = str(b.key.protocol) ?? 'unknown';
+    const transport = str(b.key.transport);
+    let use = list.find((u) => u.protocol === protocol && (transport === undefined || u.transport === undefined || u.transport === transport));
+    if (use === undefined) {
+      use = { protocol, ...(transport ? { transport } : {}), ports: [], peers: 0, events: 0, first: first ?? 0, last: last ?? 0 };
+      list.push(use);
+    }
+    use.events += b.doc_count;
+    // Peers over several ports of one protocol: the largest count is a floor of the distinct total.
+    use.peers = Math.max(use.peers, value(b, 'peers') ?? 0);
+    if (first !== undefined) use.first = Math.min(use.first, first);
+    if (last !== undefined) use.last = Math.max(use.last, last);
+    if (port !== undefined && !use.ports.includes(port) && use.ports.length < MAX_PORTS) use.ports.push(port);
+  }
+
+  /** The fact logs that have events in the range. */
+  async facts(present: ReadonlyMap<string, number>): Promise<void> {
+    for (const source of FACT_SOURCES) {
+      if (!present.has(`zeek.${source.path}`)) continue;
+      for await (const page of this.pages('facts', this.query(...factQuery(source)), compositeSources(source), {
+        first: { min: { field: '@timestamp' } },
+        last: { max: { field: '@timestamp' } },
+      })) {
+        for (const b of page) {
+          const values = keyValues(source, b.key);
+          const fact = source.read(values);
+          if (fact === undefined) continue;
+          // Only a fact makes a device: a record that says nothing usable creates no asset.
+          const o = this.observations.of(deviceOf(source, values));
+          if (!o) continue;
+          const first = value(b, 'first') ?? 0;
+          const last = value(b, 'last') ?? first;
+          this.observations.seen(o, first, last);
+          const seen = { source: source.path, first, last };
+          switch (fact.kind) {
+            case 'mac':
+              this.observations.mac(o, fact.mac, source.path, first, last);
+              break;
+            case 'hostname':
+              addSeen(o.hostnames, (h) => h.name === fact.name && h.source === source.path, { name: fact.name, ...seen });
+              break;
+            case 'software':
+              addSeen(
+                o.software,
+                (s) => s.type === fact.software.type && s.name === fact.software.name && s.version === fact.software.version,
+                { ...fact.software, ...seen },
+              );
+              break;
+            case 'identity':
+              addIdentity(o, { ...fact.identity, ...seen });
+              break;
+            case 'declared_role':
+              addSeen(o.declared, (d) => d.protocol === fact.protocol && d.role === fact.role, { protocol: fact.protocol, role: fact.role, ...seen });
+              break;
+          }
+        }
+      }
+    }
+  }
+
+  /** Industrial operations: which classes each master sent to which devices. */
+  async operations(present: ReadonlyMap<string, number>): Promise<void> {
+    for (const [path, spec] of Object.entries(OT_OPERATION_FIELDS)) {
+      if (!present.has(`zeek.${path}`) || ZEEK_LOG_FIELDS[path]?.[spec.field] === undefined) continue;
+      const request = requestFilter(path);
+      const sources: Array<Record<string, unknown>> = [
+        { master: { terms: { field: 'source.ip' } } },
+        { device: { terms: { field: 'destination.ip' } } },
+        { op: { terms: { field: `zeek.${path}.${spec.field}` } } },
+      ];
+      if (spec.detailField && ZEEK_LOG_FIELDS[path]?.[spec.detailField] !== undefined) {
+        sources.push({ detail: { terms: { field: `zeek.${path}.${spec.detailField}`, missing_bucket: true } } });
+      }
+      for await (const page of this.pages(
+        'operations',
+        this.query({ term: { 'event.dataset': `zeek.${path}` } }, ...(request ? [request] : [])),
+        sources,
+        { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } },
+      )) {
+        for (const b of page) {
+          const op = classifyRequest(path, str(b.key.op)!, str(b.key.detail));
+          if (op === undefined) continue;
+          const master = str(b.key.master)!;
+          const device = str(b.key.device)!;
+          const first = value(b, 'first') ?? 0;
+          const last = value(b, 'last') ?? first;
+          const m = this.observations.of(master);
+          if (m) {
+            this.observations.seen(m, first, last);
+            this.addOperation(m, m.operations, spec.protocol, op.class, device, b.doc_count, first, last, 'sent');
+          }
+          const d = this.observations.of(device);
+          if (d) {
+            this.observations.seen(d, first, last);
+            this.addOperation(d, d.commanded, spec.protocol, op.class, master, b.doc_count, first, last, 'received');
+          }
+        }
+      }
+    }
+  }
+
+  private addOperation(o: AssetObservation, list: OtOperations[], protocol: string, cls: OtOperations['class'], peer: string, events: number, first: number, last: number, side: string): void {
+    let entry = list.find((e) => e.protocol === protocol && e.class === cls);
+    if (entry === undefined) {
+      entry = { protocol, class: cls, peers: 0, events: 0, first, last };
+      list.push(entry);
+    }
+    entry.events += events;
+    entry.first = Math.min(entry.first, first);
+    entry.last = Math.max(entry.last, last);
+    const key = `${side}|${o.ip}|${protocol}|${cls}`;
+    let peers = this.peerSets.get(key);
+    if (peers === undefined) this.peerSets.set(key, (peers = new Set()));
+    if (peers.size < MAX_TRACKED_PEERS) peers.add(peer);
+    entry.peers = peers.size;
+  }
+}
+
+const IDENTITY_KEYS = ['vendor', 'product', 'model', 'firmware', 'serial', 'deviceType', 'name'] as const;
+
+/**
+ * Adds an identity fact. Some logs give a device's identity a part per record (Modbus Read Device Identification
+ * writes one object per record, HART-IP the long tag apart from the unique identifier): parts of one log and
+ * protocol that contradict nothing are one identity. Two values of one field (another firmware) stay two identities.
+ */
+function addIdentity(o: AssetObservation, identity: OtIdentity): void {
+  const hit = o.ot.find(
+    (i) => i.source === identity.source && i.protocol === identity.protocol && IDENTITY_KEYS.every((k) => i[k] === undefined || identity[k] === undefined || i[k] === identity[k]),
+  );
+  if (!hit) {
+    o.ot.push(identity);
+    return;
+  }
+  for (const k of IDENTITY_KEYS) if (hit[k] === undefined && identity[k] !== undefined) hit[k] = identity[k];
+  hit.first = Math.min(hit.first, identity.first);
+  hit.last = Math.max(hit.last, identity.last);
+}
+
+function addSeen<T extends { first: number; last: number }>(list: T[], match: (t: T) => boolean, item: T): void {
+  const hit = list.find(match);
+  if (hit) {
+    hit.first = Math.min(hit.first, item.first);
+    hit.last = Math.max(hit.last, item.last);
+  } else {
+    list.push(item);
+  }
+}
