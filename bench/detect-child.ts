@@ -12,8 +12,8 @@ import { runAssetPass } from '../detector/assets/pass';
 
 /**
  * One measured step of the detection benchmark, in a process of its own so that its peak RSS is its own:
- * `pass` runs one detection pass with every registered model, `assets` one inventory pass, `device-sweep` one composite
- * sweep keyed by device over all the events, `sweep <name> [page size]` one composite sweep over
+ * `pass` runs one detection pass with every registered model, `assets` one inventory pass, `device-sweep [last-seen]` one composite
+ * sweep keyed by device over all the events (with each device's last event time), `sweep <name> [page size]` one composite sweep over
  * the same windows (with the detector's page size unless given). Connects with VIGIL_ES_URL / VIGIL_ES_USERNAME / VIGIL_ES_PASSWORD, uses the default configuration (as
  * `vigil detect` would without a configuration file) and prints one JSON line: the time of the step alone (start-up
  * excluded), the process's peak RSS and what the step reports. A pass also reports, per model, the time its
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       const withZones = validateConfig({ log: { level: env.VIGIL_LOG_LEVEL || 'warn' }, zones: BENCH_ZONES }, 'the benchmark');
       result = await runAssetPass({ client, config: withZones, log: createLogger(withZones.log.level), lagSeconds: 0 });
     } else if (step === 'device-sweep') {
-      result = await deviceSweep(client, config.assets.pageSize);
+      result = await deviceSweep(client, config.assets.pageSize, name === 'last-seen');
     } else if (step === 'sweep' && name in SWEEPS) {
       const d = config.detector;
       const pageSize = pageArg ? Number(pageArg) : d.pageSize;

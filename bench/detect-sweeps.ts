@@ -90,14 +90,17 @@ export const BENCH_ZONES = [
 
 /**
  * One composite aggregation over every conn event at once, keyed by the device that opened the connection, with the
- * inventory's page size: the least an inventory pass must read, the reference of its benchmark.
+ * inventory's page size. Keys alone, Elasticsearch can answer it from the index's term dictionary without reading an
+ * event; with `lastSeen`, each device's latest event time makes it read every event: the least an inventory pass
+ * must read, the reference of its benchmark.
  */
-export async function deviceSweep(client: Client, pageSize: number): Promise<SweepResult> {
+export async function deviceSweep(client: Client, pageSize: number, lastSeen = false): Promise<SweepResult> {
   const result: SweepResult = { windows: 1, pages: 0, buckets: 0, events: 0 };
   for await (const page of compositePages(client, {
     index: CONN_INDEX,
     query: { term: { 'event.dataset': 'zeek.conn' } },
     sources: [{ device: { terms: { field: 'source.ip' } } }],
+    ...(lastSeen ? { aggs: { last: { max: { field: '@timestamp' } } } } : {}),
     size: pageSize,
   })) {
     result.pages++;

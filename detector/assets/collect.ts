@@ -18,6 +18,7 @@ import type { AssetObservation, OtIdentity, OtOperations, ProtocolUse } from './
 import { macVendor } from './oui';
 import { ZEEK_LOG_FIELDS } from '../../common/es/templates/zeek-fields';
 import { localNetworkMatcher } from '../../ingest/enrich/direction';
+import { ipToBytes } from '../../ingest/enrich/community-id';
 import { EVERYONE } from '../models/ot/flows';
 
 /** Events ingested in (from, to], epoch milliseconds of `event.ingested`. */
@@ -54,6 +55,21 @@ function termKeys(bucket: CompositeBucket, name: string): string[] {
 }
 
 const MAX_PORTS = 8;
+/** Distinct peers are counted exactly up to this many per bucket (HyperLogLog beyond): enough for the role thresholds. */
+const PEER_PRECISION = 100;
+
+const sortScratch = new Uint8Array(16);
+
+/**
+ * The order Elasticsearch gives `ip` keys: their 16-byte form (IPv4 as IPv4-mapped IPv6), compared byte by byte; as a
+ * hex string, so that strings compare the same way.
+ */
+export function ipSortKey(ip: string): string {
+  const length = ipToBytes(ip, sortScratch);
+  if (length === 4) return `00000000000000000000ffff${Buffer.from(sortScratch.subarray(0, 4)).toString('hex')}`;
+  if (length === 16) return Buffer.from(sortScratch).toString('hex');
+  return ip;
+}
 /** A MAC that conn logs show beside more addresses than this in one pass is a router's. */
 const ROUTER_MAC_ADDRESSES = 4;
 /** Most distinct peers counted exactly per device, protocol and class of operation; beyond, the count stops rising. */
@@ -88,17 +104,23 @@ export class ObservationSet {
     if (last !== undefined) o.last = o.last === undefined ? last : Math.max(o.last, last);
   }
 
-  /**
-   * Drops the MACs a conn log put beside many addresses: the sensor sees a routed host's packets with the router's
-   * MAC, so such a MAC names the router, not the devices. DHCP's MACs are the client's own and stay.
-   */
-  dropRouterMacs(maxAddresses = ROUTER_MAC_ADDRESSES): number {
-    const addresses = new Map<string, number>();
-    for (const o of this.byIp.values()) for (const m of o.macs) if (m.source === 'conn') addresses.set(m.mac, (addresses.get(m.mac) ?? 0) + 1);
-    const routers = new Set([...addresses].filter(([, n]) => n > maxAddresses).map(([mac]) => mac));
-    if (routers.size === 0) return 0;
-    for (const o of this.byIp.values()) o.macs = o.macs.filter((m) => m.source !== 'conn' || !routers.has(m.mac));
-    return routers.size;
+  /** Removes and returns the observations whose address sorts below `key` (`ipSortKey`); all of them without a key. */
+  takeBelow(key: string | undefined): AssetObservation[] {
+    const out: AssetObservation[] = [];
+    for (const [ip, o] of this.byIp) {
+      if (key !== undefined && ipSortKey(ip) >= key) continue;
+      out.push(o);
+      this.byIp.delete(ip);
+    }
+    return out;
+  }
+
+  /** How many observations sort below `key`. */
+  countBelow(key: string | undefined): number {
+    if (key === undefined) return this.byIp.size;
+    let n = 0;
+    for (const ip of this.byIp.keys()) if (ipSortKey(ip) < key) n++;
+    return n;
   }
 
   mac(o: AssetObservation, mac: string, source: string, first: number, last: number): void {
@@ -124,16 +146,17 @@ export class AssetCollector {
     private readonly pageSize: number,
   ) {}
 
+  /** Pages of one composite aggregation; the time of each request is charged to `label` (not the time between them). */
   private async *pages(label: string, query: Record<string, unknown>, sources: Array<Record<string, unknown>>, aggs?: Record<string, unknown>): AsyncGenerator<CompositeBucket[]> {
-    const started = performance.now();
-    try {
-      for await (const page of compositePages(this.client, { index: ZEEK_EVENTS_PATTERN, query, sources, aggs, size: this.pageSize })) {
-        this.stats.requests++;
-        this.stats.buckets += page.length;
-        yield page;
-      }
-    } finally {
+    const it = compositePages(this.client, { index: ZEEK_EVENTS_PATTERN, query, sources, aggs, size: this.pageSize })[Symbol.asyncIterator]();
+    for (;;) {
+      const started = performance.now();
+      const next = await it.next();
       this.stats.seconds[label] = (this.stats.seconds[label] ?? 0) + (performance.now() - started) / 1000;
+      if (next.done) return;
+      this.stats.requests++;
+      this.stats.buckets += next.value.length;
+      yield next.value;
     }
   }
 
@@ -150,23 +173,44 @@ export class AssetCollector {
     return present;
   }
 
-  /** conn, both sides. */
-  async conn(): Promise<void> {
+  /**
+   * MACs that conn logs show beside more than `ROUTER_MAC_ADDRESSES` addresses: the sensor sees a routed host's
+   * packets with the router's MAC, so such a MAC names the router, not the devices. One cheap request per side (most
+   * sensors do not log MACs at all, and then there is nothing to page through).
+   */
+  async routerMacs(): Promise<Set<string>> {
+    const routers = new Set<string>();
+    for (const side of ['source', 'destination'] as const) {
+      for await (const page of this.pages(
+        'conn_macs',
+        this.query({ term: { 'event.dataset': 'zeek.conn' } }),
+        [{ mac: { terms: { field: `${side}.mac` } } }],
+        { addresses: { cardinality: { field: `${side}.ip`, precision_threshold: 100 } } },
+      )) {
+        for (const b of page) if ((value(b, 'addresses') ?? 0) > ROUTER_MAC_ADDRESSES) routers.add(String(b.key.mac));
+      }
+    }
+    this.routers = routers;
+    return routers;
+  }
+
+  private routers = new Set<string>();
+
+  /**
+   * conn, both sides, read in step: the client side (per device and protocol) and the server side (per device,
+   * protocol, port and transport) both come in address order, so once both have passed an address its observation is
+   * complete, and `complete` is called with the sort key below which every observation is (undefined at the end).
+   * The caller writes those out, which keeps memory to a few pages' worth of devices whatever their number.
+   */
+  async conn(complete: (below: string | undefined) => Promise<void>): Promise<void> {
     const timeAggs = { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } };
-    for await (const page of this.pages(
+    const clients = this.pages(
       'conn_client',
       this.query({ term: { 'event.dataset': 'zeek.conn' } }),
       [{ ip: { terms: { field: 'source.ip' } } }, { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } }],
-      { ...timeAggs, peers: { cardinality: { field: 'destination.ip', precision_threshold: 1000 } }, mac: { terms: { field: 'source.mac', size: 2 } } },
-    )) {
-      for (const b of page) {
-        this.stats.events += b.doc_count;
-        const o = this.observations.of(str(b.key.ip));
-        if (!o) continue;
-        this.fold(o, o.spoken, b, undefined);
-      }
-    }
-    for await (const page of this.pages(
+      { ...timeAggs, peers: { cardinality: { field: 'destination.ip', precision_threshold: PEER_PRECISION } }, mac: { terms: { field: 'source.mac', size: 2 } } },
+    );
+    const servers = this.pages(
       'conn_server',
       // The responder answered: a scanned address with nobody behind it is not a device.
       this.query({ term: { 'event.dataset': 'zeek.conn' } }, { range: { 'destination.packets': { gt: 0 } } }),
@@ -176,13 +220,36 @@ export class AssetCollector {
         { port: { terms: { field: 'destination.port', missing_bucket: true } } },
         { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
       ],
-      { ...timeAggs, peers: { cardinality: { field: 'source.ip', precision_threshold: 1000 } }, mac: { terms: { field: 'destination.mac', size: 2 } } },
-    )) {
-      for (const b of page) {
-        const o = this.observations.of(str(b.key.ip));
-        if (!o) continue;
-        this.fold(o, o.served, b, b.key.port === null ? undefined : Number(b.key.port));
+      { ...timeAggs, peers: { cardinality: { field: 'source.ip', precision_threshold: PEER_PRECISION } }, mac: { terms: { field: 'destination.mac', size: 2 } } },
+    );
+    // The last address of each side's latest page: everything below both is complete. Undefined: that side is done.
+    const streams = [
+      { pages: clients, last: '' as string | undefined, fold: (o: AssetObservation, b: CompositeBucket) => this.fold(o, o.spoken, b, undefined) },
+      {
+        pages: servers,
+        last: '' as string | undefined,
+        fold: (o: AssetObservation, b: CompositeBucket) => this.fold(o, o.served, b, b.key.port === null ? undefined : Number(b.key.port)),
+      },
+    ];
+    for (;;) {
+      // Advance the side that is behind.
+      const open = streams.filter((st) => st.last !== undefined);
+      if (open.length === 0) break;
+      const behind = open.reduce((a, b) => (a.last! <= b.last! ? a : b));
+      const next = await behind.pages.next();
+      if (next.done) {
+        behind.last = undefined;
+      } else {
+        for (const b of next.value) {
+          if (behind === streams[0]) this.stats.events += b.doc_count;
+          const o = this.observations.of(str(b.key.ip));
+          if (o) behind.fold(o, b);
+        }
+        const lastIp = str(next.value[next.value.length - 1]?.key.ip);
+        behind.last = lastIp === undefined ? behind.last : ipSortKey(lastIp);
       }
+      const pending = streams.filter((st) => st.last !== undefined).map((st) => st.last!);
+      await complete(pending.length ? pending.reduce((a, b) => (a <= b ? a : b)) : undefined);
     }
   }
 
@@ -190,7 +257,7 @@ export class AssetCollector {
     const first = value(b, 'first');
     const last = value(b, 'last');
     this.observations.seen(o, first, last);
-    for (const mac of termKeys(b, 'mac')) this.observations.mac(o, mac, 'conn', first ?? 0, last ?? 0);
+    for (const mac of termKeys(b, 'mac')) if (!this.routers.has(mac)) this.observations.mac(o, mac, 'conn', first ?? 0, last ?? 0);
     const protocol = str(b.key.protocol) ?? 'unknown';
     const transport = str(b.key.transport);
     let use = list.find((u) => u.protocol === protocol && (transport === undefined || u.transport === undefined || u.transport === transport));

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readZeekFile } from '../../ingest/parse/zeek/read-file';
 import { ZEEK_CORPUS } from '../../test/support/corpus';
 import { foldConduit, type ObservedConduit } from './conduits';
-import { ObservationSet } from './collect';
+import { ipSortKey, ObservationSet } from './collect';
 import { localNetworkMatcher } from '../../ingest/enrich/direction';
 
 /**
@@ -78,14 +78,18 @@ describe('ObservationSet', () => {
     expect([...s.byIp.keys()]).toEqual(['10.0.0.57']);
   });
 
-  it('drops a conn MAC seen beside many addresses (a router), keeps DHCP MACs and MACs of one device', () => {
+  it('hands out the observations below an address in the order Elasticsearch sorts addresses', () => {
     const s = set();
-    for (let i = 1; i <= 6; i++) s.mac(s.of(`10.0.1.${i}`)!, '00-13-7F-BE-8C-FF', 'conn', T0, T0);
-    s.mac(s.of('10.0.1.1')!, '00-13-7F-BE-8C-FF', 'dhcp', T0, T0);
-    s.mac(s.of('10.0.2.1')!, '00-1D-9C-C6-72-E8', 'conn', T0, T0);
-    expect(s.dropRouterMacs()).toBe(1);
-    expect(s.of('10.0.1.2')!.macs).toEqual([]);
-    expect(s.of('10.0.2.1')!.macs.map((m) => m.mac)).toEqual(['00-1D-9C-C6-72-E8']);
-    expect(s.of('10.0.2.1')!.macs[0].vendor).toMatch(/Rockwell/);
+    for (const ip of ['10.0.0.9', '10.0.0.10', '192.168.1.1', '10.0.1.0']) s.of(ip);
+    // Numeric order, not text order (10.0.0.9 before 10.0.0.10); IPv4 sorts as IPv4-mapped IPv6 (::ffff:a.b.c.d).
+    expect(ipSortKey('10.0.0.9') < ipSortKey('10.0.0.10')).toBe(true);
+    expect(ipSortKey('fd00::1') > ipSortKey('10.0.0.9')).toBe(true);
+    expect(ipSortKey('2001:db8::1') > ipSortKey('192.168.1.1')).toBe(true);
+    expect(ipSortKey('::1') < ipSortKey('10.0.0.9')).toBe(true);
+    expect(s.countBelow(ipSortKey('10.0.1.0'))).toBe(2);
+    expect(s.takeBelow(ipSortKey('10.0.1.0')).map((o) => o.ip).sort()).toEqual(['10.0.0.10', '10.0.0.9']);
+    expect([...s.byIp.keys()].sort()).toEqual(['10.0.1.0', '192.168.1.1']);
+    expect(s.takeBelow(undefined)).toHaveLength(2);
+    expect(s.byIp.size).toBe(0);
   });
 });

@@ -19,7 +19,7 @@ import { observeConduits, writeConduits } from './conduits';
 import { compareInventory, parseInventory } from './inventory-file';
 import { assetDocument, emptyAsset, factsOf, foldObservation, sameAsset, summarise, type AssetBody, type AssetDocument } from './merge';
 import { inferRoles } from './roles';
-import type { InventoryEntry } from './types';
+import type { AssetObservation, InventoryEntry } from './types';
 
 export interface AssetPassSummary {
   from?: string;
@@ -107,6 +107,47 @@ class Judge {
   }
 }
 
+/**
+ * Folds observations into the asset documents, a page of addresses at a time: reads the documents, folds, judges,
+ * and writes those whose content changed. A device may come twice in one pass (its conn observation, then a fact
+ * log's): it is counted once, as new if it was new.
+ */
+class AssetWriter {
+  private readonly created = new Set<string>();
+  private readonly touched = new Set<string>();
+  private readonly changed = new Set<string>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly judge: Judge,
+    private readonly now: number,
+  ) {}
+
+  async write(observations: AssetObservation[]): Promise<void> {
+    if (observations.length === 0) return;
+    const ips = observations.map((o) => o.ip);
+    const existing = await this.client.mget<AssetDocument>({ index: ASSETS_INDEX, ids: ips });
+    const befores = existing.docs.map((d) => ((d as { found?: boolean }).found ? (d as { _source: AssetDocument })._source.vigil.asset : undefined));
+    const folded = observations.map((o, j) => foldObservation(befores[j] ?? emptyAsset(o.ip, this.now), o, this.now));
+    const judged = this.judge.judge(folded);
+    const write: AssetBody[] = [];
+    judged.forEach((body, j) => {
+      const ip = ips[j];
+      this.touched.add(ip);
+      if (befores[j] === undefined) this.created.add(ip);
+      else if (sameAsset(befores[j]!, body)) return;
+      else this.changed.add(ip);
+      write.push(body);
+    });
+    await bulkWrite(this.client, write);
+  }
+
+  counts(): AssetPassSummary['devices'] {
+    const updated = [...this.changed].filter((ip) => !this.created.has(ip)).length;
+    return { observed: this.touched.size, created: this.created.size, updated, unchanged: this.touched.size - this.created.size - updated };
+  }
+}
+
 function assetId(body: AssetBody): string {
   if (body.ip !== undefined) return body.ip;
   return `mac:${body.macs[0]?.mac ?? 'unknown'}`;
@@ -174,50 +215,36 @@ export async function runAssetPass(options: AssetPassOptions): Promise<AssetPass
     };
     const observations = new ObservationSet(localNetworkMatcher(config.networks.local));
     const collector = new AssetCollector(client, range, observations, config.assets.pageSize);
+    const writer = new AssetWriter(client, judge, now);
     if (watermark === undefined || to > watermark) {
       const present = await collector.datasets();
       for (const n of present.values()) summary.events += n;
-      if (present.size > 0) {
-        if (present.has('zeek.conn')) await collector.conn();
-        await collector.facts(present);
-        await collector.operations(present);
-        observations.dropRouterMacs();
-        if (present.has('zeek.conn') && config.zones.length > 0) {
-          const readStarted = performance.now();
-          const conduits = await observeConduits(client, range, config.zones);
-          summary.readSeconds += (performance.now() - readStarted) / 1000;
-          summary.requests++;
-          const written = await writeConduits(client, conduits, config.zones, config.conduits, now);
-          summary.conduits.observed = written.length;
-          summary.conduits.violated = written.filter((c) => c.vigil.conduit.policy === 'violated').length;
-        }
+      if (present.has('zeek.conn')) {
+        await collector.routerMacs();
+        // Devices both sides of conn have gone past are complete: written a page at a time, so memory stays flat.
+        await collector.conn(async (below) => {
+          if (observations.countBelow(below) < MGET_PAGE) return;
+          const complete = observations.takeBelow(below);
+          for (let i = 0; i < complete.length; i += MGET_PAGE) await writer.write(complete.slice(i, i + MGET_PAGE));
+        });
+      }
+      await collector.facts(present);
+      await collector.operations(present);
+      if (present.has('zeek.conn') && config.zones.length > 0) {
+        const readStarted = performance.now();
+        const conduits = await observeConduits(client, range, config.zones);
+        summary.readSeconds += (performance.now() - readStarted) / 1000;
+        summary.requests++;
+        const written = await writeConduits(client, conduits, config.zones, config.conduits, now);
+        summary.conduits.observed = written.length;
+        summary.conduits.violated = written.filter((c) => c.vigil.conduit.policy === 'violated').length;
       }
     }
+    const rest = observations.takeBelow(undefined);
+    for (let i = 0; i < rest.length; i += MGET_PAGE) await writer.write(rest.slice(i, i + MGET_PAGE));
     summary.requests += collector.stats.requests;
     summary.readSeconds += Object.values(collector.stats.seconds).reduce((a, b) => a + b, 0);
-
-    // Fold the observations into the documents, a page of addresses at a time.
-    const ips = [...observations.byIp.keys()].sort();
-    summary.devices.observed = ips.length;
-    for (let i = 0; i < ips.length; i += MGET_PAGE) {
-      const page = ips.slice(i, i + MGET_PAGE);
-      const existing = await client.mget<AssetDocument>({ index: ASSETS_INDEX, ids: page });
-      const befores: Array<AssetBody | undefined> = existing.docs.map((d) => ((d as { found?: boolean }).found ? (d as { _source: AssetDocument })._source.vigil.asset : undefined));
-      const folded = page.map((ip, j) => foldObservation(befores[j] ?? emptyAsset(ip, now), observations.byIp.get(ip)!, now));
-      const judged = judge.judge(folded);
-      const changed: AssetBody[] = [];
-      judged.forEach((body, j) => {
-        const before = befores[j];
-        if (before === undefined) summary.devices.created++;
-        else if (sameAsset(before, body)) {
-          summary.devices.unchanged++;
-          return;
-        } else summary.devices.updated++;
-        changed.push(body);
-      });
-      await bulkWrite(client, changed);
-      for (const ip of page) observations.byIp.delete(ip);
-    }
+    summary.devices = writer.counts();
 
     // A change of zones, role thresholds or inventory file, or new devices where an inventory is kept: judge all.
     const lastHash = (lastSummary as { judged?: string } | undefined)?.judged;
