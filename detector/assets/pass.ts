@@ -44,6 +44,8 @@ export interface AssetPassOptions {
 
 const STATE = { index: 0, count: 1, name: 'assets', owns: () => true } as const;
 const MGET_PAGE = 1000;
+/** The lease lasts 10 minutes; it is renewed this often while a pass writes. */
+const LEASE_RENEW_MS = 60_000;
 /** A lag shorter than this may be shorter than the event indices' refresh interval. */
 const REFRESH_MARGIN_MS = 30_000;
 
@@ -121,10 +123,18 @@ class AssetWriter {
     private readonly client: Client,
     private readonly judge: Judge,
     private readonly now: number,
+    private readonly state: DetectorState,
   ) {}
+
+  private renewed = Date.now();
 
   async write(observations: AssetObservation[]): Promise<void> {
     if (observations.length === 0) return;
+    // A first pass over a long history can outlast the lease: keep it while writing.
+    if (Date.now() - this.renewed > LEASE_RENEW_MS) {
+      await this.state.renew();
+      this.renewed = Date.now();
+    }
     const ips = observations.map((o) => o.ip);
     const existing = await this.client.mget<AssetDocument>({ index: ASSETS_INDEX, ids: ips });
     const befores = existing.docs.map((d) => ((d as { found?: boolean }).found ? (d as { _source: AssetDocument })._source.vigil.asset : undefined));
@@ -215,7 +225,7 @@ export async function runAssetPass(options: AssetPassOptions): Promise<AssetPass
     };
     const observations = new ObservationSet(localNetworkMatcher(config.networks.local));
     const collector = new AssetCollector(client, range, observations, config.assets.pageSize);
-    const writer = new AssetWriter(client, judge, now);
+    const writer = new AssetWriter(client, judge, now, state);
     if (watermark === undefined || to > watermark) {
       const present = await collector.datasets();
       for (const n of present.values()) summary.events += n;
@@ -246,15 +256,18 @@ export async function runAssetPass(options: AssetPassOptions): Promise<AssetPass
     summary.readSeconds += Object.values(collector.stats.seconds).reduce((a, b) => a + b, 0);
     summary.devices = writer.counts();
 
-    // A change of zones, role thresholds or inventory file, or new devices where an inventory is kept: judge all.
+    // A change of zones, role thresholds or inventory file since the last pass, or new devices where an inventory is
+    // kept (a new device may be a missing one found): judge all. A first pass has just judged every device it wrote.
     const lastHash = (lastSummary as { judged?: string } | undefined)?.judged;
-    if (lastHash !== judge.hash || (inventory && summary.devices.created > 0)) {
+    const configChanged = watermark !== undefined && lastHash !== judge.hash;
+    if (configChanged || (inventory && (summary.devices.created > 0 || lastHash !== judge.hash))) {
       await client.indices.refresh({ index: ASSETS_INDEX });
       const counts = await rejudgeAll(client, judge, now);
       summary.devices.updated += counts.updated;
       if (inventory) summary.inventory = { entries: inventory.entries.length, ...counts.inventory };
     } else if (inventory) {
-      summary.inventory = { entries: inventory.entries.length, ...(lastSummary as { inventory?: { inventoried: number; uninventoried: number; missing: number } }).inventory! };
+      const last = (lastSummary as { inventory?: { inventoried: number; uninventoried: number; missing: number } } | undefined)?.inventory;
+      summary.inventory = { entries: inventory.entries.length, inventoried: last?.inventoried ?? 0, uninventoried: last?.uninventoried ?? 0, missing: last?.missing ?? 0 };
     }
     await client.indices.refresh({ index: ASSETS_INDEX });
     summary.seconds = (performance.now() - started) / 1000;
