@@ -34,6 +34,8 @@ export class DetectorState {
     private readonly client: Client,
     private readonly partition: Partition,
     private readonly leaseMs = 10 * 60_000,
+    /** What the lease guards, for messages. */
+    private readonly what = `detection pass of partition ${partition.name}`,
   ) {}
 
   private get leaseId(): string {
@@ -56,7 +58,7 @@ export class DetectorState {
     try {
       if (current.found && current._source) {
         if (Date.parse(current._source.until) > now && current._source.holder !== this.holder) {
-          throw new PassRunningError(`another detection pass of partition ${this.partition.name} is running (${current._source.holder}, lease until ${current._source.until})`, {
+          throw new PassRunningError(`another ${this.what} is running (${current._source.holder}, lease until ${current._source.until})`, {
             holder: current._source.holder,
           });
         }
@@ -66,7 +68,7 @@ export class DetectorState {
       }
     } catch (err) {
       if ((err as { meta?: { statusCode?: number } }).meta?.statusCode === 409) {
-        throw new PassRunningError(`another detection pass of partition ${this.partition.name} took the lease first`);
+        throw new PassRunningError(`another ${this.what} took the lease first`);
       }
       throw err;
     }

@@ -203,7 +203,7 @@ export async function runAssetPass(options: AssetPassOptions): Promise<AssetPass
   const now = clock();
   const inventory = loadInventory(config);
   const judge = new Judge(config, inventory);
-  const state = new DetectorState(client, STATE);
+  const state = new DetectorState(client, STATE, undefined, 'inventory pass');
   await state.acquire(now);
   try {
     const { watermark, passes, summary: lastSummary } = await state.watermark();
