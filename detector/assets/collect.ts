@@ -13,13 +13,12 @@ import { ZEEK_EVENTS_PATTERN } from '../../common/es/names';
 import { compositePages, type CompositeBucket } from '../query/composite';
 import { OT_OPERATION_FIELDS } from '../features/ot';
 import { classifyRequest, requestFilter } from '../models/ot/operations';
-import { compositeSources, deviceOf, FACT_SOURCES, factQuery, keyValues } from './sources';
+import { compositeSources, deviceAddress, deviceOf, FACT_SOURCES, factQuery, keyValues } from './sources';
+import { str } from '../models/conn-query';
 import type { AssetObservation, OtIdentity, OtOperations, ProtocolUse } from './types';
 import { macVendor } from './oui';
 import { ZEEK_LOG_FIELDS } from '../../common/es/templates/zeek-fields';
-import { localNetworkMatcher } from '../../ingest/enrich/direction';
 import { ipToBytes } from '../../ingest/enrich/community-id';
-import { EVERYONE } from '../models/ot/flows';
 
 /** Events ingested in (from, to], epoch milliseconds of `event.ingested`. */
 export interface IngestRange {
@@ -37,11 +36,6 @@ export interface CollectStats {
   buckets: number;
   events: number;
   seconds: Record<string, number>;
-}
-
-function str(v: unknown): string | undefined {
-  if (v === null || v === undefined) return undefined;
-  return String(v);
 }
 
 function value(bucket: CompositeBucket, name: string): number | undefined {
@@ -82,18 +76,16 @@ const MAX_TRACKED_PEERS = 1000;
 export class ObservationSet {
   readonly byIp = new Map<string, AssetObservation>();
 
-  private readonly everyone = localNetworkMatcher(EVERYONE);
-
   constructor(private readonly isLocal: (ip: string) => boolean) {}
 
   /**
-   * The observation of a local address, created on first use; undefined for an address outside the local networks
-   * and for the addresses of many devices at once: multicast, the limited broadcast, and IPv4 addresses ending in
-   * .255, the broadcast of the /24 and longer subnets industrial networks use (discovery protocols such as BACnet
-   * Who-Is and ENIP List Identity are sent there).
+   * The observation of a local address, created on first use; undefined for an address outside the local networks,
+   * for one that names no device (`deviceAddress`: unspecified, loopback, multicast, the limited broadcast), and for
+   * IPv4 addresses ending in .255, the broadcast of the /24 and longer subnets industrial networks use (discovery
+   * protocols such as BACnet Who-Is and ENIP List Identity are sent there).
    */
   of(ip: string | undefined): AssetObservation | undefined {
-    if (ip === undefined || !this.isLocal(ip) || this.everyone(ip) || ip.endsWith('.255')) return undefined;
+    if (ip === undefined || !this.isLocal(ip) || deviceAddress(ip) === undefined || ip.endsWith('.255')) return undefined;
     let o = this.byIp.get(ip);
     if (o === undefined) {
       o = { ip, macs: [], hostnames: [], spoken: [], served: [], software: [], ot: [], operations: [], commanded: [], declared: [] };

@@ -9,6 +9,16 @@ import { runVigil } from '../support/cli';
 import { resetVigilData } from '../support/es-data';
 
 /** `vigil setup` as a user runs it against the local instance (here the test instance, by its home and port). */
+/** 'allowed' when the call succeeds, else the HTTP status Elasticsearch refused it with. */
+async function refused(call: Promise<unknown>): Promise<string | number | undefined> {
+  try {
+    await call;
+    return 'allowed';
+  } catch (err) {
+    return (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+  }
+}
+
 describe('vigil setup', () => {
   let client: Client;
   let env: Record<string, string>;
@@ -72,14 +82,6 @@ describe('vigil setup', () => {
 
     const created = await client.create({ index, id: 'probe', document: { '@timestamp': '2026-01-01T00:00:00Z', event: { dataset: 'zeek.conn', kind: 'event' } } }, as);
     expect(created.result).toBe('created');
-    const refused = async (call: Promise<unknown>) => {
-      try {
-        await call;
-        return 'allowed';
-      } catch (err) {
-        return (err as { meta?: { statusCode?: number } }).meta?.statusCode;
-      }
-    };
     expect(await refused(client.index({ index, id: 'probe', document: { '@timestamp': '2026-01-01T00:00:01Z' } }, as))).toBe(403);
     expect(await refused(client.delete({ index, id: 'probe' }, as))).toBe(403);
     expect(await refused(client.indices.delete({ index }, as))).toBe(403);
@@ -103,14 +105,6 @@ describe('vigil setup', () => {
     const password = credentials.users?.[DETECTOR_USER]?.password;
     expect(password).toBeDefined();
     const as = actingAs(DETECTOR_USER, password!);
-    const refused = async (call: Promise<unknown>) => {
-      try {
-        await call;
-        return 'allowed';
-      } catch (err) {
-        return (err as { meta?: { statusCode?: number } }).meta?.statusCode;
-      }
-    };
     const anomalies = 'vigil-anomalies-2026.01';
     const anomaly = { '@timestamp': '2026-01-01T00:00:00Z', message: 'probe' };
     expect((await client.create({ index: anomalies, id: 'probe', document: anomaly }, as)).result).toBe('created');
