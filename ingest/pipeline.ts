@@ -4,7 +4,7 @@ import type { SourceError } from '../common/errors';
 import type { SourceFile, SourceLine } from './source/line';
 import { deadLetterDocument } from './sink/elasticsearch/dead-letter';
 import type { BatchOutcome, BulkSink } from './sink/elasticsearch/bulk';
-import { BatchBody, type BatchItem } from './sink/elasticsearch/batch';
+import { BatchBody, BufferPool, type BatchItem } from './sink/elasticsearch/batch';
 import { IngestStats } from './stats';
 import type { IngestMetrics } from './metrics';
 
@@ -53,6 +53,8 @@ export abstract class IngestPipeline {
   private nextCommit = 0;
   private readonly done = new Map<number, Array<[string, number, Buffer[]]>>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The buffers of batches done, for the next ones: the batches in flight, the one being filled, and one spare. */
+  private readonly buffers: BufferPool;
   private flushing: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
 
@@ -61,6 +63,7 @@ export abstract class IngestPipeline {
     protected readonly sink: BulkSink,
     protected readonly pipelineOptions: PipelineOptions,
   ) {
+    this.buffers = new BufferPool(sink.limits.concurrency + 2);
     this.pending = this.emptyPending();
   }
 
@@ -175,7 +178,7 @@ export abstract class IngestPipeline {
   private emptyPending(): Pending {
     // A megabyte to start with: a trickle of lines while following does not claim a full batch each second.
     const limit = this.sink.limits.maxBytes + 64 * 1024;
-    return { batch: new BatchBody(Math.min(limit, 1024 * 1024), limit), acks: new Map(), since: Date.now() };
+    return { batch: new BatchBody(Math.min(limit, 1024 * 1024), limit, this.buffers), acks: new Map(), since: Date.now() };
   }
 
   private async flush(): Promise<void> {
@@ -188,10 +191,12 @@ export abstract class IngestPipeline {
     const acks: Array<[string, number, Buffer[]]> = [];
     for (const [key, { end, header }] of positions) acks.push([key, end, header.headerLines()]);
     if (batch.items.length === 0) {
+      batch.release();
       this.settle(seq, acks);
       return;
     }
     await this.sink.submit(batch, (outcome) => {
+      batch.release();
       this.record(outcome);
       this.settle(seq, acks);
     });

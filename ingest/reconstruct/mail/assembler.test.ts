@@ -54,7 +54,7 @@ describe('MessageAssembler on replayed real Postfix lines', () => {
     const written = run(assembler, [...events.slice(0, 400), ...more]);
     const ingested = '2026-11-24T00:00:00.000Z';
     for (const m of written.values()) {
-      const back = expandMessage(compactMessage(m));
+      const back = expandMessage(compactMessage(m), m.key);
       expect(toDocument(back, { ingested })).toEqual(toDocument(m, { ingested }));
       expect(compactMessage(back)).toBe(compactMessage(m));
     }

@@ -122,7 +122,7 @@ export class MessageAssembler {
       const silent = this.now - (compact ? compactLastSeen(entry) : entry.lastSeen);
       if (silent <= messageTimeoutMs) break;
       if ((compact ? compactDeferred(entry) : isDeferred(entry)) && silent <= deferredTimeoutMs) continue;
-      const m = compact ? expandMessage(entry) : entry;
+      const m = compact ? expandMessage(entry, key) : entry;
       m.state = 'timeout';
       this.dirty.set(m.id, m);
       this.open.delete(key);
@@ -133,7 +133,7 @@ export class MessageAssembler {
 
   private messageFor(key: string, header: LineHeader, event: MailEvent & { queueId: string }): Message {
     const entry = this.open.get(key);
-    const open = typeof entry === 'string' ? expandMessage(entry) : entry;
+    const open = typeof entry === 'string' ? expandMessage(entry, key) : entry;
     if (open && header.timestamp >= open.firstSeen - EARLIER_MESSAGE_MS) {
       // Least recently active first: re-inserting keeps the timeout scan at the front of the map.
       this.open.delete(key);
@@ -141,7 +141,7 @@ export class MessageAssembler {
       return open;
     }
     const closedEntry = this.closed.get(key);
-    const recent = closedEntry === undefined ? undefined : expandMessage(closedEntry);
+    const recent = closedEntry === undefined ? undefined : expandMessage(closedEntry, key);
     if (recent && header.timestamp >= recent.firstSeen - EARLIER_MESSAGE_MS) {
       const silent = header.timestamp - recent.lastSeen;
       if (recent.state === 'timeout' && silent <= this.options.deferredTimeoutMs) {
@@ -172,7 +172,7 @@ export class MessageAssembler {
   private evictBeyondLimit(): void {
     while (this.open.size > this.options.maxOpenMessages) {
       const [key, entry] = this.open.entries().next().value!;
-      const oldest = typeof entry === 'string' ? expandMessage(entry) : entry;
+      const oldest = typeof entry === 'string' ? expandMessage(entry, key) : entry;
       oldest.state = 'timeout';
       this.dirty.set(oldest.id, oldest);
       this.open.delete(key);

@@ -464,7 +464,7 @@ export function fromDocument(id: string, doc: Doc): Message | undefined {
 export function compactMessage(m: Message): string {
   // Copied once more: V8 may hand out JSON text as a chain of pieces, several objects per message instead of one.
   return own(JSON.stringify([
-    m.lastSeen, isDeferred(m) ? 1 : 0, m.key, m.id, m.host, m.mta, m.instance, m.queueId, m.firstSeen, m.state, m.fragment,
+    m.lastSeen, isDeferred(m) ? 1 : 0, m.id, m.host, m.mta, m.instance, m.queueId, m.firstSeen, m.state, m.fragment,
     m.messageId, m.from, m.subject, m.size, m.recipientCount, m.client, m.helo, m.protocol, m.authMethod, m.authUser,
     m.tls, m.recipients, m.rejects, m.milters, m.bounceNotices, m.events, m.eventsTotal,
   ]));
@@ -479,18 +479,21 @@ export function compactDeferred(s: string): boolean {
   return s.charCodeAt(s.indexOf(',') + 1) === 0x31;
 }
 
-/** The message a `compactMessage` string holds, with the same hidden class as a new one. */
-export function expandMessage(s: string): Message {
+/**
+ * The message a `compactMessage` string holds, with the same hidden class as a new one. The key is not in the string:
+ * the map holding it has it (for 100k open messages, a copy in each would be some megabytes).
+ */
+export function expandMessage(s: string, key: string): Message {
   const all = JSON.parse(s) as unknown[];
   const lastSeen = all[0] as number;
-  const f = all.slice(2);
+  const f = all.slice(1);
   const opt = <T>(v: unknown): T | undefined => (v === null ? undefined : (v as T));
   const peer = (v: unknown): Peer | undefined => {
     const p = opt<Peer>(v);
     return p ? { host: p.host, ip: p.ip, port: p.port } : undefined;
   };
   return {
-    key: f[0] as string,
+    key,
     id: f[1] as string,
     host: opt(f[2]),
     mta: f[3] as Mta,

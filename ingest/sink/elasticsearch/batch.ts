@@ -15,6 +15,36 @@ export interface BatchItem {
   deadLetter: Omit<DeadLetterInput, 'stage' | 'reason' | 'code' | 'httpStatus' | 'targetIndex'>;
 }
 
+/**
+ * Batch buffers kept for the next batches. A worker fills a batch of a few megabytes several times a second; a new
+ * buffer each time is garbage off the heap that V8 collects only once enough of it has piled up (tens of
+ * megabytes of resident memory for nothing), and the memory allocator keeps fragments of it after that. Buffers
+ * handed back when their batch is done are used again instead, up to `keep` of them.
+ */
+export class BufferPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(private readonly keep: number) {}
+
+  /** A buffer of at least `bytes` (a kept one if any is large enough; the largest kept one is used first). */
+  take(bytes: number): Buffer {
+    const kept = this.free.pop();
+    return kept !== undefined && kept.length >= bytes ? kept : Buffer.allocUnsafe(bytes);
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length >= this.keep) return;
+    // Smallest first, so that `take` pops the largest: a grown buffer is not swapped for a small one.
+    let at = this.free.length;
+    while (at > 0 && this.free[at - 1].length > buffer.length) at--;
+    this.free.splice(at, 0, buffer);
+  }
+
+  get size(): number {
+    return this.free.length;
+  }
+}
+
 export class BatchBody {
   private buffer: Buffer;
   private length = 0;
@@ -22,13 +52,23 @@ export class BatchBody {
 
   /**
    * `limitBytes`: the size a batch is sealed at. The buffer doubles as it fills but not beyond that limit (plus what
-   * one document needs), so a batch just past a power of two does not hold twice the memory it uses.
+   * one document needs), so a batch just past a power of two does not hold twice the memory it uses. With a pool,
+   * the buffer comes from it, and `release` gives it back (grown, if it grew) once the batch is done.
    */
   constructor(
     initialBytes: number,
     private readonly limitBytes = Number.POSITIVE_INFINITY,
+    private readonly pool?: BufferPool,
   ) {
-    this.buffer = Buffer.allocUnsafe(Math.max(1024, initialBytes));
+    const bytes = Math.max(1024, initialBytes);
+    this.buffer = pool ? pool.take(bytes) : Buffer.allocUnsafe(bytes);
+  }
+
+  /** The batch is done (acknowledged, or given up): its buffer goes back to the pool. The body must not be read again. */
+  release(): void {
+    this.pool?.give(this.buffer);
+    this.buffer = EMPTY;
+    this.length = 0;
   }
 
   get bytes(): number {
@@ -65,6 +105,8 @@ export class BatchBody {
   }
 
   private write(text: string): void {
+    // A body released and filled again would share its bytes with a batch that now owns them.
+    if (this.buffer === EMPTY) throw new Error('a batch was written after its buffer was released');
     // UTF-8 takes at most three bytes per UTF-16 code unit.
     const needed = this.length + text.length * 3;
     if (needed > this.buffer.length) {
@@ -75,3 +117,5 @@ export class BatchBody {
     this.length += this.buffer.write(text, this.length);
   }
 }
+
+const EMPTY = Buffer.alloc(0);
