@@ -34,8 +34,11 @@ export function rangeFilter(range: IngestRange): Record<string, unknown> {
 export interface CollectStats {
   requests: number;
   buckets: number;
-  events: number;
   seconds: Record<string, number>;
+}
+
+function totalHits(total: number | { value: number } | undefined): number {
+  return typeof total === 'number' ? total : (total?.value ?? 0);
 }
 
 function value(bucket: CompositeBucket, name: string): number | undefined {
@@ -131,15 +134,26 @@ export class ObservationSet {
 }
 
 export class AssetCollector {
-  readonly stats: CollectStats = { requests: 0, buckets: 0, events: 0, seconds: {} };
+  readonly stats: CollectStats = { requests: 0, buckets: 0, seconds: {} };
   private readonly peerSets = new Map<string, Set<string>>();
 
+  /**
+   * `localNetworks`: the CIDRs of `networks.local`. Only their addresses become devices, so the conn sweeps ask
+   * Elasticsearch for the events of those addresses alone: the index answers that from its points, and the traffic of
+   * a site with the Internet (most of conn, server side) is never aggregated only to be dropped here.
+   */
   constructor(
     private readonly client: Client,
     private readonly range: IngestRange,
     readonly observations: ObservationSet,
     private readonly pageSize: number,
+    private readonly localNetworks: readonly string[],
   ) {}
+
+  /** Events whose `field` (an ip field) is in a local network. */
+  private local(field: string): Record<string, unknown> {
+    return { terms: { [field]: this.localNetworks } };
+  }
 
   /** Pages of one composite aggregation; the time of each request is charged to `label` (not the time between them). */
   private async *pages(label: string, query: Record<string, unknown>, sources: Array<Record<string, unknown>>, aggs?: Record<string, unknown>): AsyncGenerator<CompositeBucket[]> {
@@ -170,12 +184,25 @@ export class AssetCollector {
 
   /**
    * MACs that conn logs show beside more than `ROUTER_MAC_ADDRESSES` addresses: the sensor sees a routed host's
-   * packets with the router's MAC, so such a MAC names the router, not the devices. One cheap request per side (most
-   * sensors do not log MACs at all, and then there is nothing to page through).
+   * packets with the router's MAC, so such a MAC names the router, not the devices. One sweep per side, after a
+   * request that finds whether any conn event in the range has a MAC at all.
    */
   async routerMacs(): Promise<Set<string>> {
     const routers = new Set<string>();
-    this.connMacs = false;
+    this.routers = routers;
+    // Most sensors do not log MACs: one event that has one is looked for first, and without it nothing is swept.
+    const started = performance.now();
+    const probe = await this.client.search({
+      index: ZEEK_EVENTS_PATTERN,
+      size: 0,
+      terminate_after: 1,
+      track_total_hits: true,
+      query: this.query({ term: { 'event.dataset': 'zeek.conn' } }, { bool: { should: [{ exists: { field: 'source.mac' } }, { exists: { field: 'destination.mac' } }], minimum_should_match: 1 } }),
+    });
+    this.stats.requests++;
+    this.stats.seconds.conn_macs = (this.stats.seconds.conn_macs ?? 0) + (performance.now() - started) / 1000;
+    this.connMacs = totalHits(probe.hits.total) > 0;
+    if (!this.connMacs) return routers;
     for (const side of ['source', 'destination'] as const) {
       for await (const page of this.pages(
         'conn_macs',
@@ -183,11 +210,9 @@ export class AssetCollector {
         [{ mac: { terms: { field: `${side}.mac` } } }],
         { addresses: { cardinality: { field: `${side}.ip`, precision_threshold: 100 } } },
       )) {
-        this.connMacs ||= page.length > 0;
         for (const b of page) if ((value(b, 'addresses') ?? 0) > ROUTER_MAC_ADDRESSES) routers.add(String(b.key.mac));
       }
     }
-    this.routers = routers;
     return routers;
   }
 
@@ -205,14 +230,14 @@ export class AssetCollector {
     const timeAggs = { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } } };
     const clients = this.pages(
       'conn_client',
-      this.query({ term: { 'event.dataset': 'zeek.conn' } }),
+      this.query({ term: { 'event.dataset': 'zeek.conn' } }, this.local('source.ip')),
       [{ ip: { terms: { field: 'source.ip' } } }, { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } }],
       { ...timeAggs, peers: { cardinality: { field: 'destination.ip', precision_threshold: PEER_PRECISION } }, ...(this.connMacs ? { mac: { terms: { field: 'source.mac', size: 2 } } } : {}) },
     );
     const servers = this.pages(
       'conn_server',
       // The responder answered: a scanned address with nobody behind it is not a device.
-      this.query({ term: { 'event.dataset': 'zeek.conn' } }, { range: { 'destination.packets': { gt: 0 } } }),
+      this.query({ term: { 'event.dataset': 'zeek.conn' } }, this.local('destination.ip'), { range: { 'destination.packets': { gt: 0 } } }),
       [
         { ip: { terms: { field: 'destination.ip' } } },
         { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } },
@@ -240,7 +265,6 @@ export class AssetCollector {
         behind.last = undefined;
       } else {
         for (const b of next.value) {
-          if (behind === streams[0]) this.stats.events += b.doc_count;
           const o = this.observations.of(str(b.key.ip));
           if (o) behind.fold(o, b);
         }

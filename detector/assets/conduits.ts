@@ -63,13 +63,23 @@ type Buckets = Record<string, Record<string, unknown>>;
 export async function observeConduits(client: Client, range: IngestRange, zones: readonly Zone[]): Promise<ObservedConduit[]> {
   if (zones.length === 0) return [];
   const time = { first: { min: { field: '@timestamp' } }, last: { max: { field: '@timestamp' } }, bytes: { sum: { field: 'network.bytes' } } };
+  const subnets = zones.flatMap((z) => z.subnets);
   const response = await client.search({
     index: ZEEK_EVENTS_PATTERN,
     size: 0,
     track_total_hits: false,
     ignore_unavailable: true,
     allow_no_indices: true,
-    query: { bool: { filter: [rangeFilter(range), { term: { 'event.dataset': 'zeek.conn' } }] } },
+    // A flow from outside to outside crosses no conduit: only events with an end in a zone are aggregated.
+    query: {
+      bool: {
+        filter: [
+          rangeFilter(range),
+          { term: { 'event.dataset': 'zeek.conn' } },
+          { bool: { should: [{ terms: { 'source.ip': subnets } }, { terms: { 'destination.ip': subnets } }], minimum_should_match: 1 } },
+        ],
+      },
+    },
     aggs: {
       from: {
         filters: { filters: zoneFilters(zones, 'source.ip'), other_bucket_key: OUTSIDE },

@@ -224,7 +224,7 @@ export async function runAssetPass(options: AssetPassOptions): Promise<AssetPass
       seconds: 0,
     };
     const observations = new ObservationSet(localNetworkMatcher(config.networks.local));
-    const collector = new AssetCollector(client, range, observations, config.assets.pageSize);
+    const collector = new AssetCollector(client, range, observations, config.assets.pageSize, config.networks.local);
     const writer = new AssetWriter(client, judge, now, state);
     if (watermark === undefined || to > watermark) {
       const present = await collector.datasets();
