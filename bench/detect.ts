@@ -397,18 +397,8 @@ async function resetDetector(client: Client, setup: () => Promise<void>): Promis
 
 /** The heap flags of the `vigil` command's interpreter line, so that the pass runs with the memory limits it has in use. */
 export function cliHeapFlags(): string[] {
-  return interpreterLine().match(/--max-[a-z-]+=\S+/g) ?? [];
-}
-
-/** The environment the command's interpreter line sets (`env -S NAME=value node ...`), for steps run as it runs. */
-export function cliEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [, name, value] of interpreterLine().matchAll(/\s([A-Z_][A-Z0-9_]*)=(\S+)/g)) env[name] = value;
-  return env;
-}
-
-function interpreterLine(): string {
-  return readFileSync(join(REPO, 'bin', 'vigil.js'), 'utf8').split('\n', 1)[0];
+  const first = readFileSync(join(REPO, 'bin', 'vigil.js'), 'utf8').split('\n', 1)[0];
+  return first.match(/--max-[a-z-]+=\S+/g) ?? [];
 }
 
 class StepError extends Error {
@@ -429,7 +419,7 @@ class StepError extends Error {
 async function runStep(es: EsTarget, args: string[], heapFlags = cliHeapFlags()): Promise<DetectStepOutput> {
   const flags = [...cliHeapFlags().filter((f) => !heapFlags.some((h) => h.split('=')[0] === f.split('=')[0])), ...heapFlags];
   const child = spawn(process.execPath, [...flags, join(__dirname, 'detect-child.js'), ...args], {
-    env: { ...process.env, ...cliEnv(), VIGIL_ES_URL: es.url, VIGIL_ES_USERNAME: es.username, VIGIL_ES_PASSWORD: es.password, VIGIL_LOG_LEVEL: 'warn' },
+    env: { ...process.env, VIGIL_ES_URL: es.url, VIGIL_ES_USERNAME: es.username, VIGIL_ES_PASSWORD: es.password, VIGIL_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
