@@ -37,10 +37,6 @@ export interface CollectStats {
   seconds: Record<string, number>;
 }
 
-function totalHits(total: number | { value: number } | undefined): number {
-  return typeof total === 'number' ? total : (total?.value ?? 0);
-}
-
 function value(bucket: CompositeBucket, name: string): number | undefined {
   const v = (bucket[name] as { value?: number | null } | undefined)?.value;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -194,14 +190,15 @@ export class AssetCollector {
     const started = performance.now();
     const probe = await this.client.search({
       index: ZEEK_EVENTS_PATTERN,
-      size: 0,
+      size: 1,
+      _source: false,
       terminate_after: 1,
-      track_total_hits: true,
+      track_total_hits: false,
       query: this.query({ term: { 'event.dataset': 'zeek.conn' } }, { bool: { should: [{ exists: { field: 'source.mac' } }, { exists: { field: 'destination.mac' } }], minimum_should_match: 1 } }),
     });
     this.stats.requests++;
     this.stats.seconds.conn_macs = (this.stats.seconds.conn_macs ?? 0) + (performance.now() - started) / 1000;
-    this.connMacs = totalHits(probe.hits.total) > 0;
+    this.connMacs = probe.hits.hits.length > 0;
     if (!this.connMacs) return routers;
     for (const side of ['source', 'destination'] as const) {
       for await (const page of this.pages(
