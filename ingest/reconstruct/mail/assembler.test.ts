@@ -57,6 +57,12 @@ describe('MessageAssembler on replayed real Postfix lines', () => {
       const back = expandMessage(compactMessage(m), m.key);
       expect(toDocument(back, { ingested })).toEqual(toDocument(m, { ingested }));
       expect(compactMessage(back)).toBe(compactMessage(m));
+      // What the key gives is not written again.
+      expect(compactMessage(m)).not.toContain(m.id);
+      expect(compactMessage(m)).not.toContain(`"${m.queueId}"`);
+      // A message read back from a document keeps the id it was written under, even one its key does not give.
+      const foreign: Message = { ...structuredClone(m), id: 'written-under-another-id', state: 'expired', fragment: true };
+      expect(toDocument(expandMessage(compactMessage(foreign), m.key), { ingested })).toEqual(toDocument(foreign, { ingested }));
     }
     expect([...written.values()].some((m) => m.rejects?.length)).toBe(true);
   });

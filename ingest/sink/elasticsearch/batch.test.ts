@@ -34,6 +34,21 @@ describe('BatchBody with a buffer pool', () => {
     expect(pool.take(1024).byteLength).toBe(largeBytes);
   });
 
+  it('grows a few times, not once per document, when documents keep coming past its limit', () => {
+    const body = new BatchBody(16 * 1024, 16 * 1024);
+    const buffers = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 2000; i++) {
+      body.add('vigil-mail-messages-2026.11.24', `m${i}`, JSON.stringify({ message: 'x'.repeat(100), i }), 'mail.message', META, 'index');
+      buffers.add(body.view().buffer);
+    }
+    expect(body.bytes).toBeGreaterThan(250 * 1024);
+    // 16 KB doubled to the limit at once, then by half again to the 260 KB the documents take: about ten buffers.
+    expect(buffers.size).toBeLessThan(15);
+    const lines = body.view().toString('utf8').trim().split('\n');
+    expect(lines).toHaveLength(4000);
+    expect(JSON.parse(lines[3999])).toEqual({ message: 'x'.repeat(100), i: 1999 });
+  });
+
   it('refuses to be written once its buffer is released', () => {
     const pool = new BufferPool(1);
     const body = filled(pool, 1);

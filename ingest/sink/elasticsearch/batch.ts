@@ -110,7 +110,11 @@ export class BatchBody {
     // UTF-8 takes at most three bytes per UTF-16 code unit.
     const needed = this.length + text.length * 3;
     if (needed > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.buffer.length * 2, this.limitBytes)));
+      // Doubling up to the limit. Past it (a batch is sealed after the documents of a whole read, and the mail
+      // worker then adds the messages those lines changed), by half again: growing to the exact need would copy
+      // the whole body once per document.
+      const size = needed <= this.limitBytes ? Math.min(this.buffer.length * 2, this.limitBytes) : Math.floor(this.buffer.length * 1.5);
+      const grown = Buffer.allocUnsafe(Math.max(needed, size));
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
     }
