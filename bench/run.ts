@@ -66,6 +66,8 @@ async function main(): Promise<void> {
       say(`  mail lines parsed/s                     ${String(mail.parseLinesPerSecond).padStart(10)}`);
       say(`  plain _bulk of their documents, docs/s  ${String(mail.plainBulkDocsPerSecond).padStart(10)}`);
       say(`  parse / Elasticsearch indexing          ${String(mail.parseOverBulk).padStart(10)}   >= 10   ${verdict(mail.parseOverBulk >= 10)}`);
+      say(`  every daemon of the corpus, lines/s     ${String(mail.corpusParseLinesPerSecond).padStart(10)}`);
+      say(`  the same / Elasticsearch indexing       ${String(mail.corpusParseOverBulk).padStart(10)}`);
       say(`  messages reconstructed/s (parse incl.)  ${String(mail.messagesPerSecond).padStart(10)}`);
       say(`  end to end, lines/s                     ${String(mail.endToEndLinesPerSecond).padStart(10)}`);
       say(`  worker peak RSS, MB (${mail.messagesOpenAtOnce} open messages) ${String(mail.peakRssMb).padStart(6)}   < 300   ${verdict(mail.peakRssMb < 300)}`);
