@@ -32,6 +32,17 @@ describe('localToEpoch', () => {
     expect(iso(localToEpoch(2013, 1, 4, 17, 3, 46, 250, 'UTC'))).toBe('2013-01-04T17:03:46.250Z');
   });
 
+  it('agrees with Date.UTC on every day from 1600 to 2400, leap days, the last second and second 60 included', () => {
+    for (let t = Date.UTC(1600, 0, 1); t < Date.UTC(2400, 0, 1); t += 86_400_000) {
+      const d = new Date(t);
+      const [y, mo, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
+      expect(localToEpoch(y, mo, day, 23, 59, 59, 999, 'UTC')).toBe(Date.UTC(y, mo - 1, day, 23, 59, 59, 999));
+      if (day === 1) expect(localToEpoch(y, mo, day, 23, 59, 60, 0, 'UTC')).toBe(Date.UTC(y, mo - 1, day, 23, 59, 60, 0));
+    }
+    // A day past the month's end runs on into the next, as Date.UTC does.
+    expect(localToEpoch(2026, 2, 29, 0, 0, 0, 0, 'UTC')).toBe(Date.UTC(2026, 2, 1));
+  });
+
   it("gives fail2ban's own clock: Sun Aug 14 12:00:00 CEST 2005 is its FAIL2BAN_NOW", () => {
     expect(localToEpoch(2005, 8, 14, 12, 0, 0, 0, 'Europe/Zurich')).toBe(FAIL2BAN_NOW);
   });

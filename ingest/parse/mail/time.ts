@@ -9,8 +9,26 @@ const SECOND = 1000;
 const HOUR = 3600 * SECOND;
 const DAY = 24 * HOUR;
 
-/** Date.UTC reads the years 0 to 99 as 1900 to 1999; such years are set explicitly. */
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date, month 1 to 12 (H. Hinnant's `days_from_civil`): arithmetic
+ * only, where `Date.UTC` is a call into the runtime, and this runs once per line.
+ */
+function daysFromCivil(y: number, mo: number, d: number): number {
+  const year = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(year / 400);
+  const yearOfEra = year - era * 400;
+  const dayOfYear = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+
+/**
+ * Epoch ms of a UTC date and time whose fields are in range (month 1 to 12; a day past the month's end, or second
+ * 60, runs on into the next as with `Date.UTC`). Date.UTC reads the years 0 to 99 as 1900 to 1999; such years are
+ * set explicitly.
+ */
 function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
+  if (y >= 100 && y <= 9999 && mo >= 1 && mo <= 12) return daysFromCivil(y, mo, d) * DAY + h * HOUR + mi * 60_000 + s * SECOND + ms;
   if (y >= 100 || y < 0) return Date.UTC(y, mo - 1, d, h, mi, s, ms);
   const date = new Date(Date.UTC(2000, mo - 1, d, h, mi, s, ms));
   date.setUTCFullYear(y);
