@@ -129,6 +129,9 @@ export class ObservationSet {
   }
 }
 
+/** A conn whose responder refused it: Zeek's `REJ`, a RST in answer to the SYN. */
+const REFUSED = { term: { 'zeek.conn.conn_state': 'REJ' } };
+
 export class AssetCollector {
   readonly stats: CollectStats = { requests: 0, buckets: 0, seconds: {} };
   private readonly peerSets = new Map<string, Set<string>>();
@@ -218,8 +221,8 @@ export class AssetCollector {
   private connMacs = true;
 
   /**
-   * conn, both sides, read in step: the client side (per device and protocol) and the server side (per device,
-   * protocol, port and transport) both come in address order, so once both have passed an address its observation is
+   * conn, both sides, read in step: the client side (per device and protocol), the server side (per device,
+   * protocol, port and transport) and the refused connections (per device) all come in address order, so once all have passed an address its observation is
    * complete, and `complete` is called with the sort key below which every observation is (undefined at the end).
    * The caller writes those out, which keeps memory to a few pages' worth of devices whatever their number.
    */
@@ -231,10 +234,13 @@ export class AssetCollector {
       [{ ip: { terms: { field: 'source.ip' } } }, { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } }],
       { ...timeAggs, peers: { cardinality: { field: 'destination.ip', precision_threshold: PEER_PRECISION } }, ...(this.connMacs ? { mac: { terms: { field: 'source.mac', size: 2 } } } : {}) },
     );
+    // The responder answered: a scanned address with nobody behind it is not a device. A port that refused the
+    // connection (`REJ`: a RST to the SYN) serves nothing, and a scan of a live host makes one such answer per port
+    // tried: those answers only say that the device is there, read per address.
+    const answered = [{ term: { 'event.dataset': 'zeek.conn' } }, this.local('destination.ip'), { range: { 'destination.packets': { gt: 0 } } }];
     const servers = this.pages(
       'conn_server',
-      // The responder answered: a scanned address with nobody behind it is not a device.
-      this.query({ term: { 'event.dataset': 'zeek.conn' } }, this.local('destination.ip'), { range: { 'destination.packets': { gt: 0 } } }),
+      { bool: { filter: [rangeFilter(this.range), ...answered], must_not: [REFUSED] } },
       [
         { ip: { terms: { field: 'destination.ip' } } },
         { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } },
@@ -243,24 +249,42 @@ export class AssetCollector {
       ],
       { ...timeAggs, peers: { cardinality: { field: 'source.ip', precision_threshold: PEER_PRECISION } }, ...(this.connMacs ? { mac: { terms: { field: 'destination.mac', size: 2 } } } : {}) },
     );
+    const refused = this.pages(
+      'conn_refused',
+      this.query(...answered, REFUSED),
+      [{ ip: { terms: { field: 'destination.ip' } } }],
+      { ...timeAggs, ...(this.connMacs ? { mac: { terms: { field: 'destination.mac', size: 2 } } } : {}) },
+    );
     // The last address of each side's latest page: everything below both is complete. Undefined: that side is done.
-    const streams = [
-      { pages: clients, last: '' as string | undefined, fold: (o: AssetObservation, b: CompositeBucket) => this.fold(o, o.spoken, b, undefined) },
-      {
-        pages: servers,
-        last: '' as string | undefined,
-        fold: (o: AssetObservation, b: CompositeBucket) => this.fold(o, o.served, b, b.key.port === null ? undefined : Number(b.key.port)),
-      },
+    // Each side has its next page asked for while the last one is folded and written: the two sides' requests run
+    // in Elasticsearch at the same time (a composite page uses one search thread), and beside the writes.
+    type Stream = {
+      pages: AsyncGenerator<CompositeBucket[]>;
+      last: string | undefined;
+      next: Promise<IteratorResult<CompositeBucket[]>>;
+      fold: (o: AssetObservation, b: CompositeBucket) => void;
+    };
+    const ask = (pages: AsyncGenerator<CompositeBucket[]>): Promise<IteratorResult<CompositeBucket[]>> => {
+      const next = pages.next();
+      // Awaited later; a failure meanwhile is not unhandled, it is thrown where the page is awaited.
+      next.catch(() => undefined);
+      return next;
+    };
+    const streams: Stream[] = [
+      { pages: clients, last: '', next: ask(clients), fold: (o, b) => this.fold(o, o.spoken, b, undefined) },
+      { pages: servers, last: '', next: ask(servers), fold: (o, b) => this.fold(o, o.served, b, b.key.port === null ? undefined : Number(b.key.port)) },
+      { pages: refused, last: '', next: ask(refused), fold: (o, b) => this.seen(o, b) },
     ];
     for (;;) {
       // Advance the side that is behind.
       const open = streams.filter((st) => st.last !== undefined);
       if (open.length === 0) break;
       const behind = open.reduce((a, b) => (a.last! <= b.last! ? a : b));
-      const next = await behind.pages.next();
+      const next = await behind.next;
       if (next.done) {
         behind.last = undefined;
       } else {
+        behind.next = ask(behind.pages);
         for (const b of next.value) {
           const o = this.observations.of(str(b.key.ip));
           if (o) behind.fold(o, b);
@@ -273,11 +297,18 @@ export class AssetCollector {
     }
   }
 
-  private fold(o: AssetObservation, list: ProtocolUse[], b: CompositeBucket, port: number | undefined): void {
+  /** The device was there (first and last seen, and its MAC where conn has one), whatever it spoke. */
+  private seen(o: AssetObservation, b: CompositeBucket): void {
     const first = value(b, 'first');
     const last = value(b, 'last');
     this.observations.seen(o, first, last);
     for (const mac of termKeys(b, 'mac')) if (!this.routers.has(mac)) this.observations.mac(o, mac, 'conn', first ?? 0, last ?? 0);
+  }
+
+  private fold(o: AssetObservation, list: ProtocolUse[], b: CompositeBucket, port: number | undefined): void {
+    this.seen(o, b);
+    const first = value(b, 'first');
+    const last = value(b, 'last');
     const protocol = str(b.key.protocol) ?? 'unknown';
     const transport = str(b.key.transport);
     let use = list.find((u) => u.protocol === protocol && (transport === undefined || u.transport === undefined || u.transport === transport));

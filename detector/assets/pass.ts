@@ -44,6 +44,8 @@ export interface AssetPassOptions {
 
 const STATE = { index: 0, count: 1, name: 'assets', owns: () => true } as const;
 const MGET_PAGE = 1000;
+/** Pages of asset documents being written at once while the next are read. */
+const WRITES_IN_FLIGHT = 2;
 /** The lease lasts 10 minutes; it is renewed this often while a pass writes. */
 const LEASE_RENEW_MS = 60_000;
 /** A lag shorter than this may be shorter than the event indices' refresh interval. */
@@ -127,8 +129,17 @@ class AssetWriter {
   ) {}
 
   private renewed = Date.now();
+  /** Bulk requests sent and not answered yet, and the first that failed. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: { error: unknown } | undefined;
 
+  /**
+   * Reads, folds and judges a page of devices, and sends what changed without waiting for the answer, so that the
+   * request runs while the next page is read: at most `WRITES_IN_FLIGHT` at once. Each device is in one page until
+   * `settle`, so no page reads a document another is still writing.
+   */
   async write(observations: AssetObservation[]): Promise<void> {
+    this.throwIfFailed();
     if (observations.length === 0) return;
     // A first pass over a long history can outlast the lease: keep it while writing.
     if (Date.now() - this.renewed > LEASE_RENEW_MS) {
@@ -149,7 +160,26 @@ class AssetWriter {
       else this.changed.add(ip);
       write.push(body);
     });
-    await bulkWrite(this.client, write);
+    const sent: Promise<void> = bulkWrite(this.client, write).then(
+      () => void this.inFlight.delete(sent),
+      (error: unknown) => {
+        this.inFlight.delete(sent);
+        this.failure ??= { error };
+      },
+    );
+    this.inFlight.add(sent);
+    if (this.inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  /** Every page written: needed before a device may come again (a fact log's observation after its conn one). */
+  async settle(): Promise<void> {
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
   }
 
   counts(): AssetPassSummary['devices'] {
@@ -237,6 +267,7 @@ export async function runAssetPass(options: AssetPassOptions): Promise<AssetPass
           const complete = observations.takeBelow(below);
           for (let i = 0; i < complete.length; i += MGET_PAGE) await writer.write(complete.slice(i, i + MGET_PAGE));
         });
+        await writer.settle();
       }
       await collector.facts(present);
       await collector.operations(present);
@@ -252,6 +283,7 @@ export async function runAssetPass(options: AssetPassOptions): Promise<AssetPass
     }
     const rest = observations.takeBelow(undefined);
     for (let i = 0; i < rest.length; i += MGET_PAGE) await writer.write(rest.slice(i, i + MGET_PAGE));
+    await writer.settle();
     summary.requests += collector.stats.requests;
     summary.readSeconds += Object.values(collector.stats.seconds).reduce((a, b) => a + b, 0);
     summary.devices = writer.counts();

@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ASSETS_INDEX, CONDUITS_INDEX } from '../../common/es/names';
+import { ASSETS_INDEX, CONDUITS_INDEX, ZEEK_EVENTS_PATTERN } from '../../common/es/names';
 import type { AssetDocument } from '../../detector/assets/merge';
 import type { ConduitDocument } from '../../detector/assets/conduits';
 import type { AssetPassSummary } from '../../detector/assets/pass';
 import { useTestEsClient } from '../harness/es';
-import { readLog, ZEEK_CORPUS } from '../support/corpus';
+import { LABELED_CORPUS, readLog, ZEEK_CORPUS } from '../support/corpus';
 import { jsonSummary, runVigil } from '../support/cli';
 import { detectorEnvironment, resetDetectorData } from '../support/detector-env';
 import { resetVigilData } from '../support/es-data';
@@ -192,5 +192,52 @@ describe('vigil assets: the inventory over the whole Zeek corpus', () => {
     // Devices the new data does not name keep their documents as they were.
     const untouched = before.get('172.17.0.2')!;
     expect(after.get('172.17.0.2')!.seqNo).toBe(untouched.seqNo);
+  });
+});
+
+describe('vigil assets over a real port scan', () => {
+  const es = useTestEsClient();
+  // Stratosphere's port-scanning scenario: one host probing many ports of several others, most answered by a RST.
+  const PORT_SCAN = join(LABELED_CORPUS, 'stratosphere-security-datasets', '002-zeek-scenario-port-scanning', 'conn.log');
+
+  beforeAll(async () => {
+    await resetVigilData(es());
+    const env = await detectorEnvironment(es(), { ingest: { metrics: { listen: null } } });
+    await resetDetectorData(es());
+    await env.ingest([PORT_SCAN]);
+    const run = await runVigil(['assets', '--once', '--json', '--lag', '0'], env.detectEnv);
+    if (run.code !== 0) throw new Error(`assets failed (${run.code}): ${run.stderr}`);
+  }, 600_000);
+
+  it('serves no port that only refused connections (REJ), and keeps the devices that refused them', async () => {
+    // From the events themselves: each local responder's answered ports, and the states of its answers on each.
+    type Bucket = { key: string | number; doc_count: number };
+    type Port = Bucket & { states: { buckets: Bucket[] } };
+    const r = await es().search({
+      index: ZEEK_EVENTS_PATTERN,
+      size: 0,
+      query: { bool: { filter: [{ term: { 'event.dataset': 'zeek.conn' } }, { range: { 'destination.packets': { gt: 0 } } }] } },
+      aggs: { ip: { terms: { field: 'destination.ip', size: 10_000 }, aggs: { port: { terms: { field: 'destination.port', size: 10_000 }, aggs: { states: { terms: { field: 'zeek.conn.conn_state', size: 20 } } } } } } },
+    });
+    const ips = (r.aggregations!.ip as { buckets: Array<Bucket & { port: { buckets: Port[] } }> }).buckets;
+    await es().indices.refresh({ index: ASSETS_INDEX });
+    const found = await es().search<AssetDocument>({ index: ASSETS_INDEX, size: 10_000 });
+    const docs = new Map(found.hits.hits.map((h) => [h._id!, h._source!]));
+    let refusedOnly = 0;
+    for (const ip of ips) {
+      const asset = docs.get(String(ip.key))?.vigil.asset;
+      // Local addresses only, and not the x.255 a broadcast goes to.
+      if (!/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(String(ip.key)) || String(ip.key).endsWith('.255')) continue;
+      // Every local address that answered is a device, whether it accepted or refused.
+      expect(asset?.seen).toBe(true);
+      const served = new Set(asset!.served.flatMap((u) => u.ports));
+      for (const port of ip.port.buckets) {
+        if (!port.states.buckets.every((st) => st.key === 'REJ')) continue;
+        refusedOnly++;
+        expect(served.has(Number(port.key))).toBe(false);
+      }
+    }
+    // The scan met live hosts' closed ports: the check above was not vacuous.
+    expect(refusedOnly).toBeGreaterThan(10);
   });
 });
