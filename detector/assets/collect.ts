@@ -222,8 +222,9 @@ export class AssetCollector {
 
   /**
    * conn, both sides, read in step: the client side (per device and protocol), the server side (per device,
-   * protocol, port and transport) and the refused connections (per device) all come in address order, so once all have passed an address its observation is
-   * complete, and `complete` is called with the sort key below which every observation is (undefined at the end).
+   * protocol, port and transport) and the refused connections (per device) all come in address order, so once all
+   * have passed an address its observation is complete, and `complete` is called with the sort key below which every
+   * observation is (undefined at the end).
    * The caller writes those out, which keeps memory to a few pages' worth of devices whatever their number.
    */
   async conn(complete: (below: string | undefined) => Promise<void>): Promise<void> {
@@ -255,9 +256,9 @@ export class AssetCollector {
       [{ ip: { terms: { field: 'destination.ip' } } }],
       { ...timeAggs, ...(this.connMacs ? { mac: { terms: { field: 'destination.mac', size: 2 } } } : {}) },
     );
-    // The last address of each side's latest page: everything below both is complete. Undefined: that side is done.
-    // Each side has its next page asked for while the last one is folded and written: the two sides' requests run
-    // in Elasticsearch at the same time (a composite page uses one search thread), and beside the writes.
+    // The last address of each stream's latest page: everything below all of them is complete. Undefined: that
+    // stream is done. Each has its next page asked for while the last one is folded and written: the streams'
+    // requests run in Elasticsearch at the same time (a composite page uses one search thread), and beside the writes.
     type Stream = {
       pages: AsyncGenerator<CompositeBucket[]>;
       last: string | undefined;
