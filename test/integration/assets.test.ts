@@ -1,10 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { validateConfig } from '../../common/config/load';
 import { ASSETS_INDEX, CONDUITS_INDEX, ZEEK_EVENTS_PATTERN } from '../../common/es/names';
 import type { AssetDocument } from '../../detector/assets/merge';
 import type { ConduitDocument } from '../../detector/assets/conduits';
 import type { AssetPassSummary } from '../../detector/assets/pass';
+import { localNetworkMatcher } from '../../ingest/enrich/direction';
 import { useTestEsClient } from '../harness/es';
 import { LABELED_CORPUS, readLog, ZEEK_CORPUS } from '../support/corpus';
 import { jsonSummary, runVigil } from '../support/cli';
@@ -219,6 +221,8 @@ describe('vigil assets over a real port scan', () => {
       query: { bool: { filter: [{ term: { 'event.dataset': 'zeek.conn' } }, { range: { 'destination.packets': { gt: 0 } } }] } },
       aggs: { ip: { terms: { field: 'destination.ip', size: 10_000 }, aggs: { port: { terms: { field: 'destination.port', size: 10_000 }, aggs: { states: { terms: { field: 'zeek.conn.conn_state', size: 20 } } } } } } },
     });
+    // The networks the pass counts as local: the configuration's default, as in `beforeAll`.
+    const isLocal = localNetworkMatcher(validateConfig({}, 'the test').networks.local);
     const ips = (r.aggregations!.ip as { buckets: Array<Bucket & { port: { buckets: Port[] } }> }).buckets;
     await es().indices.refresh({ index: ASSETS_INDEX });
     const found = await es().search<AssetDocument>({ index: ASSETS_INDEX, size: 10_000 });
@@ -227,7 +231,7 @@ describe('vigil assets over a real port scan', () => {
     for (const ip of ips) {
       const asset = docs.get(String(ip.key))?.vigil.asset;
       // Local addresses only, and not the x.255 a broadcast goes to.
-      if (!/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(String(ip.key)) || String(ip.key).endsWith('.255')) continue;
+      if (!isLocal(String(ip.key)) || String(ip.key).endsWith('.255')) continue;
       // Every local address that answered is a device, whether it accepted or refused.
       expect(asset?.seen).toBe(true);
       const served = new Set(asset!.served.flatMap((u) => u.ports));

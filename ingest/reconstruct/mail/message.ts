@@ -74,7 +74,12 @@ const MAX_REJECTS = 64;
 const MAX_MILTERS = 32;
 
 export function messageKey(host: string | undefined, mta: Mta, queueId: string): string {
-  return own(`${host ?? ''}\u0000${mta}\u0000${queueId}`);
+  return own(keyText(host, mta, queueId));
+}
+
+/** The key's text: `expandMessage` splits it back into host, MTA and queue id. */
+function keyText(host: string | undefined, mta: Mta, queueId: string): string {
+  return `${host ?? ''}\u0000${mta}\u0000${queueId}`;
 }
 
 export function newMessage(key: string, header: LineHeader, event: MailEvent & { queueId: string }, fragment: boolean): Message {
@@ -476,7 +481,7 @@ const FIRST_OPTIONAL_BIT = 4;
 
 /** Whether the key and the first-seen time give the message's id, host, MTA and queue id, as for every new message. */
 function identityDerived(m: Message): boolean {
-  return m.key === `${m.host ?? ''}\u0000${m.mta}\u0000${m.queueId}` && m.id === messageDocumentId(m.key, m.firstSeen);
+  return m.key === keyText(m.host, m.mta, m.queueId) && m.id === messageDocumentId(m.key, m.firstSeen);
 }
 
 /** A peer as `[host, ip, port]`, its field names not repeated in every compact message. */

@@ -51,8 +51,9 @@ export class BatchBody {
   readonly items: BatchItem[] = [];
 
   /**
-   * `limitBytes`: the size a batch is sealed at. The buffer doubles as it fills but not beyond that limit (plus what
-   * one document needs), so a batch just past a power of two does not hold twice the memory it uses. With a pool,
+   * `limitBytes`: the size a batch is sealed at. The buffer doubles as it fills but not beyond that limit, so a batch
+   * just past a power of two does not hold twice the memory it uses; documents added past the limit grow it by half
+   * again each time it is full (see `write`). With a pool,
    * the buffer comes from it, and `release` gives it back (grown, if it grew) once the batch is done.
    */
   constructor(
