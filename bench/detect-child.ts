@@ -17,8 +17,8 @@ import { runAssetPass } from '../detector/assets/pass';
  * the same windows (with the detector's page size unless given). Connects with VIGIL_ES_URL / VIGIL_ES_USERNAME / VIGIL_ES_PASSWORD, uses the default configuration (as
  * `vigil detect` would without a configuration file) and prints one JSON line: the time of the step alone (start-up
  * excluded), the process's peak RSS and what the step reports. A pass also reports, per model, the time its
- * requests to Elasticsearch took by kind (event reads `_search`, baseline reads `_mget`, writes `_bulk`): a pass runs
- * its requests one after another, so what is left of a model's time is its own computing.
+ * requests to Elasticsearch took by kind (event reads `_search`, baseline reads `_mget`, writes `_bulk`). A model
+ * reads its next page and writes its baselines while it judges, so these times overlap each other and its computing.
  */
 export interface DetectStepOutput {
   step: string;
@@ -79,8 +79,9 @@ function accountRequests(client: Client, models: DetectionModel[], progress: Pas
       return await request(params, options);
     } finally {
       const path = decodeURIComponent(params.path.split('?')[0]);
-      // Incidents are written with refresh=wait_for, baselines and anomalies without.
-      const incidents = path.endsWith('/_bulk') && params.querystring?.refresh === 'wait_for';
+      // Incidents are written with a refresh, baselines and anomalies without.
+      const refresh = params.querystring?.refresh;
+      const incidents = path.endsWith('/_bulk') && refresh !== undefined && refresh !== false && refresh !== 'false';
       const owner = incidents || PASS_OWN.some((index) => path.includes(index)) || path.startsWith(`/${EVENT_INDICES}/`) ? 'pass' : current;
       const kind: RequestKind = path.endsWith('/_search') ? 'search' : path.endsWith('/_mget') ? 'mget' : path.endsWith('/_bulk') ? 'bulk' : 'other';
       const byKind = (times[owner] ??= { search: { requests: 0, seconds: 0 }, mget: { requests: 0, seconds: 0 }, bulk: { requests: 0, seconds: 0 }, other: { requests: 0, seconds: 0 } });

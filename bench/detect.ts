@@ -270,7 +270,7 @@ async function benchAssets(es: EsTarget, setup: () => Promise<void>, floorSecond
 }
 
 /** The pass's figures, and on the log what its models spent their time on. */
-function describePass(pass: DetectStepOutput, say: (line: string) => void): Pick<DetectSizeResult, 'passSeconds' | 'peakRssMb' | 'pass' | 'passRequests'> {
+export function describePass(pass: DetectStepOutput, say: (line: string) => void): Pick<DetectSizeResult, 'passSeconds' | 'peakRssMb' | 'pass' | 'passRequests'> {
   const s = pass.result as PassSummary;
   const models = Object.entries(s.byModel)
     .map(([id, m]) => `${id} ${m.seconds.toFixed(1)} s`)
@@ -282,7 +282,8 @@ function describePass(pass: DetectStepOutput, say: (line: string) => void): Pick
       .filter(([, k]) => k.requests > 0)
       .map(([kind, k]) => `${kind} ${k.seconds.toFixed(1)} s (${k.requests})`)
       .join(', ');
-    const own = s.byModel[id] ? `; its own computing ${(s.byModel[id].seconds - Object.values(kinds).reduce((n, k) => n + k.seconds, 0)).toFixed(1)} s` : '';
+    // Reads ahead and writes behind overlap each other and the model's computing: the sum may pass its time.
+    const own = s.byModel[id] ? `; the model's time ${s.byModel[id].seconds.toFixed(1)} s` : '';
     say(`  ${id}: ${spent}${own}`);
   }
   return {
@@ -307,7 +308,7 @@ interface LoadResult {
  * (neither changes what is indexed), then given its template's settings back, refreshed and left to finish its
  * merges, so that the sweeps that follow do not share the machine with them.
  */
-async function loadEvents(client: Client, config: VigilConfig, replay: ConnReplay, count: number, say: (line: string) => void): Promise<LoadResult> {
+export async function loadEvents(client: Client, config: VigilConfig, replay: ConnReplay, count: number, say: (line: string) => void): Promise<LoadResult> {
   const rollover = config.elasticsearch.indexRollover;
   const index = zeekEventsIndex(new Date(DAY).toISOString(), rollover);
   await client.indices.create({ index, settings: { refresh_interval: '-1', 'index.translog.durability': 'async' } });
@@ -389,7 +390,7 @@ async function waitForMerges(client: Client, index: string[], timeoutMs = 30 * 6
 }
 
 /** Deletes what a pass writes (baselines, anomalies, incidents, progress), so that each pass starts from nothing. */
-async function resetDetector(client: Client, setup: () => Promise<void>): Promise<void> {
+export async function resetDetector(client: Client, setup: () => Promise<void>): Promise<void> {
   const indices = Object.keys(await client.indices.get({ index: DETECTOR_OUTPUT, allow_no_indices: true, ignore_unavailable: true, expand_wildcards: 'all' }));
   for (let i = 0; i < indices.length; i += 50) await client.indices.delete({ index: indices.slice(i, i + 50) });
   await setup();
@@ -416,7 +417,7 @@ class StepError extends Error {
  * Runs one step in its own process and returns what it prints. Its peak RSS is also read from the parent
  * (`VmHWM`), so that a step that dies still has one; a pass's last progress line says how far it got.
  */
-async function runStep(es: EsTarget, args: string[], heapFlags = cliHeapFlags()): Promise<DetectStepOutput> {
+export async function runStep(es: EsTarget, args: string[], heapFlags = cliHeapFlags()): Promise<DetectStepOutput> {
   const flags = [...cliHeapFlags().filter((f) => !heapFlags.some((h) => h.split('=')[0] === f.split('=')[0])), ...heapFlags];
   const child = spawn(process.execPath, [...flags, join(__dirname, 'detect-child.js'), ...args], {
     env: { ...process.env, VIGIL_ES_URL: es.url, VIGIL_ES_USERNAME: es.username, VIGIL_ES_PASSWORD: es.password, VIGIL_LOG_LEVEL: 'warn' },

@@ -156,7 +156,8 @@ export class AssetCollector {
 
   /** Pages of one composite aggregation; the time of each request is charged to `label` (not the time between them). */
   private async *pages(label: string, query: Record<string, unknown>, sources: Array<Record<string, unknown>>, aggs?: Record<string, unknown>): AsyncGenerator<CompositeBucket[]> {
-    const it = compositePages(this.client, { index: ZEEK_EVENTS_PATTERN, query, sources, aggs, size: this.pageSize })[Symbol.asyncIterator]();
+    // The conn sweeps ask for their pages ahead themselves (see `conn`).
+    const it = compositePages(this.client, { index: ZEEK_EVENTS_PATTERN, query, sources, aggs, size: this.pageSize, ahead: false })[Symbol.asyncIterator]();
     for (;;) {
       const started = performance.now();
       const next = await it.next();

@@ -4,9 +4,12 @@ import { BASELINES_INDEX } from '../../common/es/names';
 
 /**
  * Baselines are documents in Elasticsearch, one per model, kind and key (a device, a pair, a sender...). The store
- * reads the ones a page of aggregation buckets needs with one `mget`, keeps changed ones until `flush`, and writes
- * them with one bulk `index` request. It holds at most the baselines of the pages not yet flushed, so memory does
- * not grow with the number of entities; a model flushes after each page.
+ * reads the ones a page of aggregation buckets needs with one `mget`, keeps changed ones until they are written, and
+ * writes them with one bulk `index` request. A model calls `spill` after each page: the changes are sent while it
+ * reads and judges the next page, at most `MAX_WRITES_IN_FLIGHT` requests at a time, and stay readable from the store
+ * until Elasticsearch has them (its `mget` is real-time, so a written baseline is read back as written). `flush`
+ * waits until every change is written. The store holds at most the baselines of the pages not yet written, so
+ * memory does not grow with the number of entities.
  */
 export interface Baseline<S = unknown> {
   model: string;
@@ -85,8 +88,16 @@ export interface BaselineStoreStats {
   requests: number;
 }
 
+/** Bulk requests of baselines sent and not yet answered, at most. */
+const MAX_WRITES_IN_FLIGHT = 2;
+/** Ids per `mget` request. */
+const MGET_CHUNK = 2000;
+
 export class BaselineStore {
-  private readonly dirty = new Map<string, Baseline>();
+  private dirty = new Map<string, Baseline>();
+  /** Baselines sent in requests not yet answered, newest request last. */
+  private readonly sending: Array<{ docs: Map<string, Baseline>; done: Promise<void> }> = [];
+  private failure: Error | undefined;
   readonly stats: BaselineStoreStats = { read: 0, written: 0, requests: 0 };
 
   constructor(
@@ -94,24 +105,27 @@ export class BaselineStore {
     private readonly index = BASELINES_INDEX,
   ) {}
 
-  /** The baselines of these keys that exist, by id. Unflushed changes are returned as they are now. */
+  /** The baselines of these keys that exist, by key. Changes not yet written are returned as they are now. */
   async getMany<S>(model: string, kind: string, keys: Iterable<string>): Promise<Map<string, Baseline<S>>> {
     const out = new Map<string, Baseline<S>>();
     const wanted: string[] = [];
+    const ids: string[] = [];
     for (const key of keys) {
       const id = baselineId(model, kind, key);
-      const pending = this.dirty.get(id);
+      const pending = this.unwritten(id);
       if (pending) out.set(key, pending as Baseline<S>);
-      else wanted.push(key);
+      else {
+        wanted.push(key);
+        ids.push(id);
+      }
     }
-    for (let i = 0; i < wanted.length; i += 1000) {
-      const chunk = wanted.slice(i, i + 1000);
+    for (let i = 0; i < wanted.length; i += MGET_CHUNK) {
       this.stats.requests++;
-      const response = await this.client.mget<StoredBaseline<S>>({ index: this.index, ids: chunk.map((k) => baselineId(model, kind, k)) });
+      const response = await this.client.mget<StoredBaseline<S>>({ index: this.index, ids: ids.slice(i, i + MGET_CHUNK) });
       response.docs.forEach((doc, j) => {
         if ('found' in doc && doc.found && doc._source) {
           this.stats.read++;
-          out.set(chunk[j], fromStored(doc._source));
+          out.set(wanted[i + j], fromStored(doc._source));
         }
       });
     }
@@ -126,25 +140,67 @@ export class BaselineStore {
     this.dirty.set(baselineId(baseline.model, baseline.kind, baseline.key), baseline);
   }
 
+  /** Changed baselines not yet sent. */
   get pending(): number {
     return this.dirty.size;
   }
 
-  /** Writes every changed baseline; refused documents are an error, since a lost baseline would re-alert. */
-  async flush(now = Date.now()): Promise<void> {
-    if (this.dirty.size === 0) return;
-    const operations: unknown[] = [];
-    for (const [id, b] of this.dirty) {
-      operations.push({ index: { _index: this.index, _id: id } }, toStored(b, now));
+  /**
+   * Sends the changed baselines without waiting for Elasticsearch's answer, unless `MAX_WRITES_IN_FLIGHT` requests
+   * are already out: then it waits for the oldest. A refused write is raised here or by `flush`.
+   */
+  async spill(now = Date.now()): Promise<void> {
+    this.raise();
+    if (this.dirty.size > 0) {
+      const docs = this.dirty;
+      this.dirty = new Map();
+      const entry = { docs, done: Promise.resolve() };
+      entry.done = this.write(docs, now).then(
+        () => {
+          this.sending.splice(this.sending.indexOf(entry), 1);
+        },
+        (err: Error) => {
+          this.failure ??= err;
+        },
+      );
+      this.sending.push(entry);
     }
+    while (this.sending.length > MAX_WRITES_IN_FLIGHT && !this.failure) await this.sending[0].done;
+    this.raise();
+  }
+
+  /** Writes every changed baseline and waits for all writes; refused documents are an error, since a lost baseline would re-alert. */
+  async flush(now = Date.now()): Promise<void> {
+    await this.spill(now);
+    while (this.sending.length > 0 && !this.failure) await this.sending[0].done;
+    this.raise();
+  }
+
+  /** The newest unwritten version of a baseline: changed and not sent, or sent and not yet answered. */
+  private unwritten(id: string): Baseline | undefined {
+    const changed = this.dirty.get(id);
+    if (changed) return changed;
+    for (let i = this.sending.length - 1; i >= 0; i--) {
+      const sent = this.sending[i].docs.get(id);
+      if (sent) return sent;
+    }
+    return undefined;
+  }
+
+  private async write(docs: Map<string, Baseline>, now: number): Promise<void> {
+    const operations: unknown[] = [];
+    for (const [id, b] of docs) operations.push({ index: { _index: this.index, _id: id } }, toStored(b, now));
     this.stats.requests++;
     const response = await this.client.bulk({ operations, refresh: false });
     if (response.errors) {
       const failed = response.items.find((item) => item.index?.error);
       throw new Error(`writing baselines failed: ${JSON.stringify(failed?.index?.error)}`);
     }
-    this.stats.written += this.dirty.size;
-    this.dirty.clear();
+    this.stats.written += docs.size;
+  }
+
+  private raise(): void {
+    if (this.failure) throw this.failure;
   }
 }
 

@@ -110,7 +110,8 @@ export async function groupIncidents(client: Client, alerts: WrittenAnomaly[], w
   if (touched.size === 0) return { created: 0, updated: 0 };
   const operations: unknown[] = [];
   for (const inc of touched.values()) operations.push({ index: { _index: INCIDENTS_INDEX, _id: inc.id } }, storedIncident(inc, now));
-  const r = await client.bulk({ operations, refresh: 'wait_for' });
+  // Refreshed at once (a small index), so that the next window's grouping finds them without waiting for a refresh.
+  const r = await client.bulk({ operations, refresh: true });
   if (r.errors) throw new Error(`writing incidents failed: ${JSON.stringify(r.items.find((i) => i.index?.error)?.index?.error)}`);
   return { created, updated: touched.size - created };
 }

@@ -3,7 +3,8 @@ import type { Client } from '@elastic/elasticsearch';
 /**
  * Pages of a composite aggregation: the detector's only way of reading events. Each page holds at most `size`
  * buckets, so memory stays bounded whatever the number of events; the caller folds a page into baselines before
- * the next is fetched.
+ * the next is taken. The next page is asked for as soon as a page arrives, so that Elasticsearch computes it while
+ * the caller works on this one: two pages at most are held.
  */
 export interface CompositeRequest {
   index: string;
@@ -11,6 +12,8 @@ export interface CompositeRequest {
   sources: Array<Record<string, unknown>>;
   aggs?: Record<string, unknown>;
   size: number;
+  /** Whether the next page is asked for as soon as a page arrives (by default it is); off for a caller that asks ahead itself. */
+  ahead?: boolean;
 }
 
 export interface CompositeBucket {
@@ -19,9 +22,13 @@ export interface CompositeBucket {
   [agg: string]: unknown;
 }
 
+interface CompositePage {
+  buckets: CompositeBucket[];
+  after_key?: Record<string, unknown>;
+}
+
 export async function* compositePages(client: Client, request: CompositeRequest): AsyncGenerator<CompositeBucket[]> {
-  let after: Record<string, unknown> | undefined;
-  for (;;) {
+  const fetch = async (after: Record<string, unknown> | undefined): Promise<CompositePage | undefined> => {
     const response = await client.search({
       index: request.index,
       size: 0,
@@ -36,11 +43,25 @@ export async function* compositePages(client: Client, request: CompositeRequest)
         },
       },
     } as Parameters<Client['search']>[0]);
-    const page = (response.aggregations as Record<string, { buckets: CompositeBucket[]; after_key?: Record<string, unknown> }> | undefined)?.page;
-    if (!page || page.buckets.length === 0) return;
-    yield page.buckets;
-    if (!page.after_key || page.buckets.length < request.size) return;
-    after = page.after_key;
+    return (response.aggregations as Record<string, CompositePage> | undefined)?.page;
+  };
+  let next: Promise<CompositePage | undefined> | undefined = fetch(undefined);
+  try {
+    while (next) {
+      const page = await next;
+      next = undefined;
+      if (!page || page.buckets.length === 0) return;
+      if (page.after_key && page.buckets.length >= request.size && request.ahead !== false) {
+        next = fetch(page.after_key);
+        // A caller that stops early never awaits it; its failure must not go unhandled.
+        next.catch(() => undefined);
+      }
+      yield page.buckets;
+      if (!next && page.after_key && page.buckets.length >= request.size) next = fetch(page.after_key);
+    }
+  } finally {
+    // Stopped early: the page asked for ahead is not wanted, but is let finish before the sweep counts as done.
+    if (next) await next.catch(() => undefined);
   }
 }
 

@@ -172,7 +172,8 @@ export class BeaconModel implements DetectionModel {
       baselines.put(learnedBaseline(ctx, ref, b, pair.starts[0].t * 1000, next, { status, lastSeen: pair.starts[pair.starts.length - 1].t * 1000 }));
       ctx.count(0, 1);
     }
-    await baselines.flush();
+    // Written while the next pairs are read and judged; the pass waits for every write at the model's end.
+    await baselines.spill();
   }
 
   private emit(ctx: ModelContext, keying: Keying, pair: PairSeries, r: BeaconScore, b: Baseline<SeriesState> | undefined, learnedDays: number, connections: number): void {

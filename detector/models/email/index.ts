@@ -169,7 +169,7 @@ export class EmailModel implements DetectionModel {
         rows.push({ recipient: to, first: firstOf(b, ctx.window), count: b.doc_count });
         batched++;
       }
-      if (ctx.baselines.pending > 5000) await ctx.baselines.flush();
+      if (ctx.baselines.pending > 5000) await ctx.baselines.spill();
     }
     await judgeSenders(ctx, this.id, organisation, batch);
   }
@@ -303,7 +303,7 @@ export class EmailModel implements DetectionModel {
         };
         baselines.put(learnedBaseline(ctx, { model: this.id, kind: 'domain', entity: { type: 'domain', id: entry.organisation }, key: entry.organisation }, base, entry.first, next));
       }
-      if (baselines.pending > 5000) await baselines.flush();
+      if (baselines.pending > 5000) await baselines.spill();
     }
 
     const history = org.windows * orgKeep;

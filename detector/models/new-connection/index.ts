@@ -28,9 +28,14 @@ export interface DeviceState {
   protocols: string[];
 }
 
-interface EdgeState {
-  count: number;
-}
+/**
+ * A (peer, port, transport) the device used. Nothing but its existence, status and times matter, so it is written
+ * when it is new, when its status changes, and otherwise at most once per `EDGE_REFRESH_MS`: its `last_seen` is
+ * accurate to that, and the windows in between cost a read, not a write.
+ */
+type EdgeState = Record<string, never>;
+
+const EDGE_REFRESH_MS = 86_400_000;
 
 interface Edge {
   peer: string;
@@ -39,6 +44,26 @@ interface Edge {
   protocol?: string;
   first: number;
   count: number;
+}
+
+interface DeviceRows {
+  device: string;
+  rows: Edge[];
+}
+
+/** One edge per (peer, port, transport) of a device's rows, with the protocols seen on it merged. */
+function edgesOf({ device, rows }: DeviceRows): Map<string, Edge & { protocols: Set<string> }> {
+  const byEdge = new Map<string, Edge & { protocols: Set<string> }>();
+  for (const r of rows) {
+    const key = `${device}|${r.peer}|${r.port}/${r.transport}`;
+    const e = byEdge.get(key);
+    if (e) {
+      e.first = Math.min(e.first, r.first);
+      e.count += r.count;
+      if (r.protocol) e.protocols.add(r.protocol);
+    } else byEdge.set(key, { ...r, protocols: new Set(r.protocol ? [r.protocol] : []) });
+  }
+  return byEdge;
 }
 
 const MAX_SET = 256;
@@ -51,11 +76,8 @@ export class NewConnectionModel implements DetectionModel {
 
   async run(ctx: ModelContext): Promise<void> {
     const { window } = ctx;
-    let device: string | undefined;
-    let edges: Edge[] = [];
-    const flushDevice = async () => {
-      if (device !== undefined && edges.length > 0) await this.judge(ctx, device, edges);
-    };
+    // The device of a page's last buckets may go on in the next page: it is judged with the next page's devices.
+    let open: DeviceRows | undefined;
     for await (const page of compositePages(ctx.client, {
       index: CONN_INDEX,
       query: connQuery(window, NOT_TO_EVERYONE),
@@ -69,17 +91,17 @@ export class NewConnectionModel implements DetectionModel {
       ],
       aggs: { first: { min: { field: '@timestamp' } } },
     })) {
+      const done: DeviceRows[] = [];
       for (const b of page) {
         const src = str(b.key.device)!;
         if (!ctx.isLocal(src) || !ctx.partition.owns(src)) continue;
-        if (src !== device) {
-          await flushDevice();
-          device = src;
-          edges = [];
+        if (src !== open?.device) {
+          if (open) done.push(open);
+          open = { device: src, rows: [] };
         }
         // A device that opens more edges in one window than this is scanning; the rest are counted, not kept.
-        if (edges.length >= MAX_EDGES_PER_WINDOW) continue;
-        edges.push({
+        if (open.rows.length >= MAX_EDGES_PER_WINDOW) continue;
+        open.rows.push({
           peer: str(b.key.peer)!,
           port: Number(b.key.port ?? 0),
           transport: str(b.key.transport) ?? 'unknown',
@@ -88,10 +110,23 @@ export class NewConnectionModel implements DetectionModel {
           count: b.doc_count,
         });
       }
-      // Baselines of finished devices are written page by page; the device still open is judged when it ends.
-      if (ctx.baselines.pending > 5000) await ctx.baselines.flush();
+      await this.judgeMany(ctx, done);
+      // The page's baselines are written while the next page is read and judged.
+      await ctx.baselines.spill();
     }
-    await flushDevice();
+    if (open) await this.judgeMany(ctx, [open]);
+  }
+
+  /** Judges finished devices together: their baselines and those of their edges are read with one request each. */
+  private async judgeMany(ctx: ModelContext, devices: DeviceRows[]): Promise<void> {
+    if (devices.length === 0) return;
+    const bases = await ctx.baselines.getMany<DeviceState>(this.id, 'device', devices.map((d) => d.device));
+    const todo: Array<DeviceRows & { edges: Map<string, Edge & { protocols: Set<string> }> }> = [];
+    for (const d of devices) if (!alreadyLearned(bases.get(d.device), ctx.window.start)) todo.push({ ...d, edges: edgesOf(d) });
+    const known = await ctx.baselines.getMany<EdgeState>(this.id, 'edge', (function* () {
+      for (const d of todo) yield* d.edges.keys();
+    })());
+    for (const d of todo) this.judge(ctx, d.device, d.rows, d.edges, bases.get(d.device), known);
   }
 
   private emitScan(ctx: ModelContext, device: string, scan: Scan, fresh: ReadonlyArray<Edge & { protocols: Set<string> }>, deviceBase: Baseline<DeviceState> | undefined, rate: number): void {
@@ -135,22 +170,15 @@ export class NewConnectionModel implements DetectionModel {
     });
   }
 
-  private async judge(ctx: ModelContext, device: string, rows: Edge[]): Promise<void> {
+  private judge(
+    ctx: ModelContext,
+    device: string,
+    rows: Edge[],
+    byEdge: Map<string, Edge & { protocols: Set<string> }>,
+    deviceBase: Baseline<DeviceState> | undefined,
+    known: Map<string, Baseline<EdgeState>>,
+  ): void {
     const { window, baselines } = ctx;
-    // One edge per (peer, port, transport); protocols seen on it are merged.
-    const byEdge = new Map<string, Edge & { protocols: Set<string> }>();
-    for (const r of rows) {
-      const key = `${device}|${r.peer}|${r.port}/${r.transport}`;
-      const e = byEdge.get(key);
-      if (e) {
-        e.first = Math.min(e.first, r.first);
-        e.count += r.count;
-        if (r.protocol) e.protocols.add(r.protocol);
-      } else byEdge.set(key, { ...r, protocols: new Set(r.protocol ? [r.protocol] : []) });
-    }
-    const deviceBase = await baselines.get<DeviceState>(this.id, 'device', device);
-    if (alreadyLearned(deviceBase, window.start)) return;
-    const known = await baselines.getMany<EdgeState>(this.id, 'edge', byEdge.keys());
     const state: DeviceState = deviceBase?.state ?? { windows: 0, fresh: 0, t: window.start, ports: [], protocols: [] };
     const keep = deviceBase ? decayFactor(window.start - state.t, ctx.halfLifeMs) : 1;
     const fresh: Array<Edge & { protocols: Set<string>; key: string; kind: string }> = [];
@@ -233,9 +261,10 @@ export class NewConnectionModel implements DetectionModel {
     for (const [key, e] of byEdge) {
       const b = known.get(key);
       const tainted = ctx.feedback.isTainted(this.id, device, e.peer);
+      const status = tainted ? 'tainted' : 'known';
+      if (b && b.status === status && e.first - b.last_seen < EDGE_REFRESH_MS) continue;
       const ref = { model: this.id, kind: 'edge', entity: { type: 'host', id: device }, key };
-      const edge: EdgeState = { count: (b?.state.count ?? 0) + e.count };
-      baselines.put(learnedBaseline(ctx, ref, b, e.first, edge, { status: tainted ? 'tainted' : 'known', lastSeen: Math.max(b?.last_seen ?? 0, e.first) }));
+      baselines.put(learnedBaseline(ctx, ref, b, e.first, {}, { status, lastSeen: Math.max(b?.last_seen ?? 0, e.first) }));
     }
     const first = rows.reduce((t, r) => Math.min(t, r.first), Infinity);
     const next: DeviceState = { ...state, windows: history + 1, fresh: state.fresh * keep + (deviceBase ? learned : 0), t: window.start };

@@ -377,7 +377,7 @@ export async function runOperations(ctx: ModelContext): Promise<void> {
     const pairKeys = batch.flatMap((g) => groups.get(g)!.map(pairKeyOf));
     const known = await ctx.baselines.getMany<OperationState>(MODEL_ID, 'pair', pairKeys);
     for (const g of batch) judgeDevice(ctx, groups.get(g)!, devices.get(g), known);
-    if (ctx.baselines.pending > 5000) await ctx.baselines.flush();
+    if (ctx.baselines.pending > 5000) await ctx.baselines.spill();
   }
 }
 

@@ -382,7 +382,7 @@ class RareWindow {
       if (this.judge(destinations, habit, pair)) learned++;
     }
     ctx.count(0, learned);
-    if (ctx.baselines.pending > 5000) await ctx.baselines.flush();
+    if (ctx.baselines.pending > 5000) await ctx.baselines.spill();
   }
 
   /**

@@ -298,7 +298,7 @@ export class VolumeModel implements DetectionModel {
       if (batch.length >= size) {
         await this.judgeBatch(ctx, batch);
         batch = [];
-        if (ctx.baselines.pending > 5000) await ctx.baselines.flush();
+        if (ctx.baselines.pending > 5000) await ctx.baselines.spill();
       }
     }
     if (batch.length > 0) await this.judgeBatch(ctx, batch);

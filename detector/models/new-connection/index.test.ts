@@ -1,0 +1,146 @@
+import { validateConfig } from '../../../common/config/load';
+import { readZeekLog } from '../../../ingest/normalize/zeek/corpus.fixture';
+import { localNetworkMatcher } from '../../../ingest/enrich/direction';
+import type { AnomalyDraft } from '../../anomaly/anomaly';
+import { DAY_MS } from '../../baseline/decay';
+import { BaselineStore, baselineId } from '../../baseline/store';
+import { NO_FEEDBACK } from '../../feedback/evaluations';
+import { MaintenanceCalendar, ZoneMap } from '../../feedback/scope';
+import { partition } from '../../partition';
+import type { CompositeBucket } from '../../query/composite';
+import type { ModelContext } from '../model';
+import { NewConnectionModel } from '.';
+
+const WINDOW = 15 * 60_000;
+const config = validateConfig({}, 'test');
+const isLocal = localNetworkMatcher(config.networks.local);
+
+/**
+ * The buckets of the model's sweep over one window of a real capture, in Elasticsearch's order: (device, peer,
+ * port, transport, protocol) with the first event time, from the capture's 15 minutes with the most local devices.
+ */
+function liveliestWindow(relative: string): { start: number; buckets: CompositeBucket[] } {
+  const byWindow = new Map<number, Map<string, CompositeBucket>>();
+  for (const r of readZeekLog(relative)) {
+    const f = r.fields as Record<string, unknown>;
+    const t = Math.round(Number(f.ts) * 1000);
+    const w = Math.floor(t / WINDOW) * WINDOW;
+    const key = { device: String(f['id.orig_h']), peer: String(f['id.resp_h']), port: Number(f['id.resp_p']), transport: String(f.proto), protocol: f.service === undefined ? null : String(f.service) };
+    const id = JSON.stringify(key);
+    let buckets = byWindow.get(w);
+    if (!buckets) byWindow.set(w, (buckets = new Map()));
+    const b = buckets.get(id);
+    if (b) {
+      b.doc_count++;
+      (b.first as { value: number }).value = Math.min((b.first as { value: number }).value, t);
+    } else buckets.set(id, { key, doc_count: 1, first: { value: t } });
+  }
+  const devices = (w: Map<string, CompositeBucket>) => new Set([...w.values()].map((b) => String(b.key.device)).filter(isLocal)).size;
+  const [start, buckets] = [...byWindow].sort((a, b) => devices(b[1]) - devices(a[1]) || b[1].size - a[1].size)[0];
+  return { start, buckets: [...buckets.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, b]) => b) };
+}
+
+/** Elasticsearch for the model: its sweep served from `buckets` (moved by `shift` ms) in pages, baselines in a map. */
+function fakeClient() {
+  const docs = new Map<string, any>();
+  let buckets: CompositeBucket[] = [];
+  const client = {
+    docs,
+    bulks: [] as string[][],
+    serve(next: CompositeBucket[], shift: number) {
+      buckets = next.map((b) => ({ ...b, first: { value: (b.first as { value: number }).value + shift } }));
+    },
+    async search(request: { aggs: { page: { composite: { size: number; after?: { i: number } } } } }) {
+      const { size, after } = request.aggs.page.composite;
+      const from = after ? after.i : 0;
+      const page = buckets.slice(from, from + size);
+      return { aggregations: { page: { buckets: page, ...(page.length ? { after_key: { i: from + page.length } } : {}) } } };
+    },
+    async mget({ ids }: { ids: string[] }) {
+      return { docs: ids.map((id) => (docs.has(id) ? { _id: id, found: true, _source: docs.get(id) } : { _id: id, found: false })) };
+    },
+    async bulk({ operations }: { operations: Array<Record<string, any>> }) {
+      const ids: string[] = [];
+      for (let i = 0; i < operations.length; i += 2) {
+        docs.set(operations[i].index._id, JSON.parse(JSON.stringify(operations[i + 1])));
+        ids.push(operations[i].index._id);
+      }
+      client.bulks.push(ids);
+      return { errors: false, items: [] };
+    },
+  };
+  return client;
+}
+
+async function runWindow(client: ReturnType<typeof fakeClient>, start: number, pageSize: number): Promise<AnomalyDraft[]> {
+  const emitted: AnomalyDraft[] = [];
+  const ctx = {
+    client,
+    window: { start, end: start + WINDOW },
+    config: { ...config, detector: { ...config.detector, pageSize } },
+    baselines: new BaselineStore(client as never),
+    partition: partition(0, 1),
+    feedback: NO_FEEDBACK,
+    maintenance: new MaintenanceCalendar([], new ZoneMap([])),
+    zones: new ZoneMap([]),
+    isLocal,
+    halfLifeMs: 14 * DAY_MS,
+    count: () => undefined,
+    emit: (a: AnomalyDraft) => emitted.push(a),
+  } as unknown as ModelContext;
+  await new NewConnectionModel().run(ctx);
+  await ctx.baselines.flush();
+  return emitted;
+}
+
+/** A home network's capture: one IPv4 host and the IPv6 addresses of several devices. */
+const CAPTURE = 'labeled/stratosphere-security-datasets/001-zeek-scenario-malicious/conn.log';
+
+describe('new connection over a real capture', () => {
+  const { start, buckets } = liveliestWindow(CAPTURE);
+  const devices = new Set(buckets.map((b) => String(b.key.device)).filter(isLocal));
+
+  it('judges a device whose buckets span pages once, with all of them: small pages learn what one page learns', async () => {
+    expect(devices.size).toBeGreaterThan(1);
+    const whole = fakeClient();
+    const paged = fakeClient();
+    whole.serve(buckets, 0);
+    paged.serve(buckets, 0);
+    const a = await runWindow(whole, start, 10_000);
+    const b = await runWindow(paged, start, 7);
+    expect(b).toEqual(a);
+    const strip = (docs: Map<string, any>) => new Map([...docs].map(([id, d]) => [id, { ...d, updated: undefined }]));
+    expect(strip(paged.docs)).toEqual(strip(whole.docs));
+    for (const device of devices) expect(paged.docs.get(baselineId('new_connection', 'device', device))?.observations).toBe(1);
+    const edges = [...paged.docs.keys()].filter((id) => id.startsWith('new_connection:edge:'));
+    // (The stand-in does not filter as the query asks: every bucket of a local device is an edge here.)
+    const local = buckets.filter((b) => isLocal(String(b.key.device)));
+    expect(edges.length).toBe(new Set(local.map((b) => `${b.key.device}|${b.key.peer}|${b.key.port}/${b.key.transport}`)).size);
+  });
+
+  it('writes a known edge again only once a day has passed, and the device every window', async () => {
+    const client = fakeClient();
+    client.serve(buckets, 0);
+    await runWindow(client, start, 500);
+    const edgeIds = [...client.docs.keys()].filter((id) => id.startsWith('new_connection:edge:'));
+    expect(edgeIds.length).toBeGreaterThan(0);
+    const lastSeen = (id: string) => client.docs.get(id).last_seen as string;
+    const before = new Map(edgeIds.map((id) => [id, lastSeen(id)]));
+
+    // The same traffic an hour later: nothing new, so only the devices' baselines are written.
+    client.bulks.length = 0;
+    client.serve(buckets, 3_600_000);
+    expect(await runWindow(client, start + 3_600_000, 500)).toEqual([]);
+    const written = client.bulks.flat();
+    expect(written.filter((id) => id.startsWith('new_connection:edge:'))).toEqual([]);
+    for (const device of devices) expect(written).toContain(baselineId('new_connection', 'device', device));
+    for (const id of edgeIds) expect(lastSeen(id)).toBe(before.get(id));
+
+    // Two days later every edge used again is written, with its new last use.
+    client.bulks.length = 0;
+    client.serve(buckets, 2 * DAY_MS);
+    await runWindow(client, start + 2 * DAY_MS, 500);
+    expect(new Set(client.bulks.flat().filter((id) => id.startsWith('new_connection:edge:')))).toEqual(new Set(edgeIds));
+    for (const id of edgeIds) expect(Date.parse(lastSeen(id))).toBeGreaterThan(Date.parse(before.get(id)!) + DAY_MS);
+  });
+});
