@@ -170,6 +170,22 @@ describe('vigil detect: volume and rare destinations on labeled captures', () =>
     const c2 = (await anomalies('rare_destination')).find((a) => a.entity.id === INFECTED && a.peer?.id === C2);
     expect(c2!.status).toBe('alert');
   }, TIMEOUT);
+
+  it('writes the same anomalies and scores when pages hold a handful of buckets, so that every contact spans pages', async () => {
+    const scored = async () => [...(await anomalies('volume')), ...(await anomalies('rare_destination'))].map((a) => `${a.id} ${a.score} ${a.explanation}`).sort();
+    await resetDetectorData(es());
+    await detect();
+    const before = await scored();
+    expect(before.length).toBeGreaterThan(0);
+    await resetDetectorData(es());
+    env.configure({ networks: NETWORKS, detector: { alertScore: ALERT_SCORE, pageSize: 3 } });
+    try {
+      await detect();
+    } finally {
+      env.configure({ networks: NETWORKS, detector: { alertScore: ALERT_SCORE } });
+    }
+    expect(await scored()).toEqual(before);
+  }, TIMEOUT);
 });
 
 /** The given columns of a Zeek TSV log's data lines. */

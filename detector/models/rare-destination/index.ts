@@ -311,7 +311,12 @@ class RareWindow {
     }
   }
 
-  /** Connections local devices opened to external addresses, by address and device. */
+  /**
+   * Connections local devices opened to external addresses, by address and device. Port and transport are keys of
+   * the sweep rather than sub-aggregations (a terms aggregation per bucket costs several times the sweep itself):
+   * the buckets of one address and device follow each other, and are merged into one contact, named by the port
+   * that carried most of its connections. The last contact of a page is held until the next page shows it ended.
+   */
   async addresses(): Promise<void> {
     const { ctx } = this;
     const query = connQuery(
@@ -322,15 +327,19 @@ class RareWindow {
       { bool: { should: [{ prefix: { 'zeek.conn.history': 'S' } }, { prefix: { 'zeek.conn.history': 'D' } }], minimum_should_match: 1 } },
       { bool: { must_not: [{ bool: { filter: [{ range: { 'source.port': { lt: 1024 } } }, { range: { 'destination.port': { gte: 1024 } } }] } }] } },
     );
+    let open: (Pair & { most: number }) | undefined;
     for await (const page of compositePages(ctx.client, {
       index: CONN_INDEX,
       query,
       size: ctx.config.detector.pageSize,
-      sources: [{ dest: { terms: { field: 'destination.ip' } } }, { device: { terms: { field: 'source.ip' } } }],
+      sources: [
+        { dest: { terms: { field: 'destination.ip' } } },
+        { device: { terms: { field: 'source.ip' } } },
+        { port: { terms: { field: 'destination.port', missing_bucket: true } } },
+        { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
+      ],
       aggs: {
         first: { min: { field: '@timestamp' } },
-        ports: { terms: { field: 'destination.port', size: 1 } },
-        transport: { terms: { field: 'network.transport', size: 1 } },
         answered: { filter: { range: { 'destination.bytes': { gt: 0 } } } },
       },
     })) {
@@ -340,20 +349,24 @@ class RareWindow {
         const device = str(b.key.device);
         const dest = str(b.key.dest);
         if (device === undefined || dest === undefined || !isGlobalUnicast(dest) || ctx.isLocal(dest)) continue;
-        pairs.push({
-          kind: 'ip',
-          key: dest,
-          device,
-          ip: dest,
-          port: Number(termKeys(b, 'ports')[0] ?? 0),
-          transport: termKeys(b, 'transport')[0] ?? 'unknown',
-          first: minOf(b, ctx.window.start),
-          connections: b.doc_count,
-          answered: (b.answered as { doc_count?: number } | undefined)?.doc_count ?? 0,
-        });
+        const first = minOf(b, ctx.window.start);
+        const answered = (b.answered as { doc_count?: number } | undefined)?.doc_count ?? 0;
+        if (open && open.key === dest && open.device === device) {
+          open.first = Math.min(open.first, first);
+          open.connections += b.doc_count;
+          open.answered! += answered;
+          if (b.doc_count <= open.most) continue;
+          open.most = b.doc_count;
+        } else {
+          if (open) pairs.push(open);
+          open = { kind: 'ip', key: dest, device, ip: dest, port: 0, transport: 'unknown', first, connections: b.doc_count, answered, most: b.doc_count };
+        }
+        open.port = Number(b.key.port ?? 0);
+        open.transport = str(b.key.transport) ?? 'unknown';
       }
       await this.process(pairs);
     }
+    if (open) await this.process([open]);
   }
 
   /** Writes the organisation's baseline: one more window of history when local devices contacted anything. */
