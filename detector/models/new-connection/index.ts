@@ -120,13 +120,13 @@ export class NewConnectionModel implements DetectionModel {
   /** Judges finished devices together: their baselines and those of their edges are read with one request each. */
   private async judgeMany(ctx: ModelContext, devices: DeviceRows[]): Promise<void> {
     if (devices.length === 0) return;
-    const bases = await ctx.baselines.getMany<DeviceState>(this.id, 'device', devices.map((d) => d.device));
-    const todo: Array<DeviceRows & { edges: Map<string, Edge & { protocols: Set<string> }> }> = [];
-    for (const d of devices) if (!alreadyLearned(bases.get(d.device), ctx.window.start)) todo.push({ ...d, edges: edgesOf(d) });
-    const known = await ctx.baselines.getMany<EdgeState>(this.id, 'edge', (function* () {
-      for (const d of todo) yield* d.edges.keys();
-    })());
-    for (const d of todo) this.judge(ctx, d.device, d.rows, d.edges, bases.get(d.device), known);
+    const all = devices.map((d) => ({ ...d, edges: edgesOf(d) }));
+    // Both reads at once; the edges of a device already learned in this window (a re-run) are read for nothing.
+    const [bases, known] = await Promise.all([
+      ctx.baselines.getMany<DeviceState>(this.id, 'device', devices.map((d) => d.device)),
+      ctx.baselines.getMany<EdgeState>(this.id, 'edge', all.flatMap((d) => [...d.edges.keys()])),
+    ]);
+    for (const d of all) if (!alreadyLearned(bases.get(d.device), ctx.window.start)) this.judge(ctx, d.device, d.rows, d.edges, bases.get(d.device), known);
   }
 
   private emitScan(ctx: ModelContext, device: string, scan: Scan, fresh: ReadonlyArray<Edge & { protocols: Set<string> }>, deviceBase: Baseline<DeviceState> | undefined, rate: number): void {

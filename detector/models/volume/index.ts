@@ -298,7 +298,8 @@ export class VolumeModel implements DetectionModel {
       if (batch.length >= size) {
         await this.judgeBatch(ctx, batch);
         batch = [];
-        if (ctx.baselines.pending > 5000) await ctx.baselines.spill();
+        // Written while the next batch is read and judged.
+        await ctx.baselines.spill();
       }
     }
     if (batch.length > 0) await this.judgeBatch(ctx, batch);
@@ -307,8 +308,10 @@ export class VolumeModel implements DetectionModel {
   private async judgeBatch(ctx: ModelContext, batch: Array<MergedRow<Row>>): Promise<void> {
     const { window } = ctx;
     const how = hourOfWeek(window.start);
-    const devices = await ctx.baselines.getMany<VolumeState>(this.id, 'device', batch.map((r) => r.device));
-    const slots = await ctx.baselines.getMany<VolumeState>(this.id, 'slot', batch.map((r) => slotKey(r.device, how)));
+    const [devices, slots] = await Promise.all([
+      ctx.baselines.getMany<VolumeState>(this.id, 'device', batch.map((r) => r.device)),
+      ctx.baselines.getMany<VolumeState>(this.id, 'slot', batch.map((r) => slotKey(r.device, how))),
+    ]);
     for (const row of batch) {
       const base = devices.get(row.device);
       if (alreadyLearned(base, window.start)) continue;
