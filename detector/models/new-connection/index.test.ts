@@ -47,6 +47,7 @@ function fakeClient() {
   const client = {
     docs,
     bulks: [] as string[][],
+    reads: [] as string[],
     serve(next: CompositeBucket[], shift: number) {
       buckets = next.map((b) => ({ ...b, first: { value: (b.first as { value: number }).value + shift } }));
     },
@@ -57,6 +58,7 @@ function fakeClient() {
       return { aggregations: { page: { buckets: page, ...(page.length ? { after_key: { i: from + page.length } } : {}) } } };
     },
     async mget({ ids }: { ids: string[] }) {
+      client.reads.push(...ids);
       return { docs: ids.map((id) => (docs.has(id) ? { _id: id, found: true, _source: docs.get(id) } : { _id: id, found: false })) };
     },
     async bulk({ operations }: { operations: Array<Record<string, any>> }) {
@@ -118,29 +120,46 @@ describe('new connection over a real capture', () => {
     expect(edges.length).toBe(new Set(local.map((b) => `${b.key.device}|${b.key.peer}|${b.key.port}/${b.key.transport}`)).size);
   });
 
-  it('writes a known edge again only once a day has passed, and the device every window', async () => {
+  it('neither reads nor writes a known edge again: the device edge set answers, and the device is written every window', async () => {
     const client = fakeClient();
     client.serve(buckets, 0);
     await runWindow(client, start, 500);
     const edgeIds = [...client.docs.keys()].filter((id) => id.startsWith('new_connection:edge:'));
     expect(edgeIds.length).toBeGreaterThan(0);
-    const lastSeen = (id: string) => client.docs.get(id).last_seen as string;
-    const before = new Map(edgeIds.map((id) => [id, lastSeen(id)]));
+    for (const device of devices) expect(client.docs.get(baselineId('new_connection', 'device', device)).state.edgesExact).toBe(true);
 
-    // The same traffic an hour later: nothing new, so only the devices' baselines are written.
-    client.bulks.length = 0;
+    // The same traffic an hour and two days later: nothing new, no edge read or written; only the devices' baselines are.
+    for (const shift of [3_600_000, 2 * DAY_MS]) {
+      client.bulks.length = 0;
+      client.reads.length = 0;
+      client.serve(buckets, shift);
+      expect(await runWindow(client, start + shift, 500)).toEqual([]);
+      expect(client.reads.filter((id) => id.startsWith('new_connection:edge:'))).toEqual([]);
+      const written = client.bulks.flat();
+      expect(written.filter((id) => id.startsWith('new_connection:edge:'))).toEqual([]);
+      for (const device of devices) expect(written).toContain(baselineId('new_connection', 'device', device));
+    }
+  });
+
+  it('reads the edges of a device learned before it kept an edge set, and finds them known', async () => {
+    const client = fakeClient();
+    client.serve(buckets, 0);
+    await runWindow(client, start, 500);
+    // As a baseline written by an earlier version: no edge set.
+    for (const device of devices) {
+      const doc = client.docs.get(baselineId('new_connection', 'device', device));
+      delete doc.state.edges;
+      delete doc.state.edgesExact;
+    }
+    client.reads.length = 0;
     client.serve(buckets, 3_600_000);
     expect(await runWindow(client, start + 3_600_000, 500)).toEqual([]);
-    const written = client.bulks.flat();
-    expect(written.filter((id) => id.startsWith('new_connection:edge:'))).toEqual([]);
-    for (const device of devices) expect(written).toContain(baselineId('new_connection', 'device', device));
-    for (const id of edgeIds) expect(lastSeen(id)).toBe(before.get(id));
-
-    // Two days later every edge used again is written, with its new last use.
-    client.bulks.length = 0;
-    client.serve(buckets, 2 * DAY_MS);
-    await runWindow(client, start + 2 * DAY_MS, 500);
-    expect(new Set(client.bulks.flat().filter((id) => id.startsWith('new_connection:edge:')))).toEqual(new Set(edgeIds));
-    for (const id of edgeIds) expect(Date.parse(lastSeen(id))).toBeGreaterThan(Date.parse(before.get(id)!) + DAY_MS);
+    expect(client.reads.filter((id) => id.startsWith('new_connection:edge:')).length).toBe([...client.docs.keys()].filter((id) => id.startsWith('new_connection:edge:')).length);
+    // Its set is filled from what it read, but stays inexact: edges it did not use this window are still only in their own baselines.
+    for (const device of devices) {
+      const state = client.docs.get(baselineId('new_connection', 'device', device)).state;
+      expect(state.edges.length).toBeGreaterThan(0);
+      expect(state.edgesExact).toBe(false);
+    }
   });
 });

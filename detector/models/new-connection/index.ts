@@ -5,6 +5,7 @@ import { compositePages } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, NOT_TO_EVERYONE, str } from '../conn-query';
 import { formatDays, round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
+import { decodeEdgeSet, EDGE_SET_CAP, edgeHash, encodeEdgeSet, type EdgeSet } from './edge-set';
 
 /**
  * New connection: a device talks to a peer, on a port or with a protocol it never used. Each device's baseline
@@ -26,16 +27,18 @@ export interface DeviceState {
   /** Ports (`port/transport`) and protocols the device used, up to a cap; beyond it the device is too varied to care. */
   ports: string[];
   protocols: string[];
+  /** The edges the device is known to use (`edge-set.ts`); absent in baselines written before it was kept. */
+  edges?: string;
+  /** Whether `edges` holds every known edge; when not, edges outside it are looked up in their own baselines. */
+  edgesExact?: boolean;
 }
 
 /**
- * A (peer, port, transport) the device used. Nothing but its existence, status and times matter, so it is written
- * when it is new, when its status changes, and otherwise at most once per `EDGE_REFRESH_MS`: its `last_seen` is
- * accurate to that, and the windows in between cost a read, not a write.
+ * A (peer, port, transport) the device used, with when it was first used and its status: written when it is new
+ * or its status changes (an edge evaluated as malicious or suspicious stays new), read only for a device whose
+ * edge set is not exact.
  */
 type EdgeState = Record<string, never>;
-
-const EDGE_REFRESH_MS = 86_400_000;
 
 interface Edge {
   peer: string;
@@ -51,9 +54,23 @@ interface DeviceRows {
   rows: Edge[];
 }
 
+/** An edge of a window: its rows merged, with the protocols seen on it and its hash in the device's edge set. */
+type WindowEdge = Edge & { protocols: Set<string>; hash: number };
+
+interface Judged extends DeviceRows {
+  base: Baseline<DeviceState> | undefined;
+  set: EdgeSet;
+  edges: Map<string, WindowEdge>;
+}
+
+/** An edge as its device's set names it. */
+function edgeText(e: Edge): string {
+  return `${e.peer}|${e.port}/${e.transport}`;
+}
+
 /** One edge per (peer, port, transport) of a device's rows, with the protocols seen on it merged. */
-function edgesOf({ device, rows }: DeviceRows): Map<string, Edge & { protocols: Set<string> }> {
-  const byEdge = new Map<string, Edge & { protocols: Set<string> }>();
+function edgesOf({ device, rows }: DeviceRows): Map<string, WindowEdge> {
+  const byEdge = new Map<string, WindowEdge>();
   for (const r of rows) {
     const key = `${device}|${r.peer}|${r.port}/${r.transport}`;
     const e = byEdge.get(key);
@@ -61,7 +78,7 @@ function edgesOf({ device, rows }: DeviceRows): Map<string, Edge & { protocols: 
       e.first = Math.min(e.first, r.first);
       e.count += r.count;
       if (r.protocol) e.protocols.add(r.protocol);
-    } else byEdge.set(key, { ...r, protocols: new Set(r.protocol ? [r.protocol] : []) });
+    } else byEdge.set(key, { ...r, protocols: new Set(r.protocol ? [r.protocol] : []), hash: 0 });
   }
   return byEdge;
 }
@@ -117,16 +134,30 @@ export class NewConnectionModel implements DetectionModel {
     if (open) await this.judgeMany(ctx, [open]);
   }
 
-  /** Judges finished devices together: their baselines and those of their edges are read with one request each. */
+  /**
+   * Judges finished devices together. Their baselines are read with one request; a device's edge set says which of
+   * its edges are known, and only the edges of a device without an exact set are read, with one more request.
+   */
   private async judgeMany(ctx: ModelContext, devices: DeviceRows[]): Promise<void> {
     if (devices.length === 0) return;
-    const all = devices.map((d) => ({ ...d, edges: edgesOf(d) }));
-    // Both reads at once; the edges of a device already learned in this window (a re-run) are read for nothing.
-    const [bases, known] = await Promise.all([
-      ctx.baselines.getMany<DeviceState>(this.id, 'device', devices.map((d) => d.device)),
-      ctx.baselines.getMany<EdgeState>(this.id, 'edge', all.flatMap((d) => [...d.edges.keys()])),
-    ]);
-    for (const d of all) if (!alreadyLearned(bases.get(d.device), ctx.window.start)) this.judge(ctx, d.device, d.rows, d.edges, bases.get(d.device), known);
+    const bases = await ctx.baselines.getMany<DeviceState>(this.id, 'device', devices.map((d) => d.device));
+    const todo: Judged[] = [];
+    const unsure: string[] = [];
+    for (const d of devices) {
+      const base = bases.get(d.device);
+      if (alreadyLearned(base, ctx.window.start)) continue;
+      // A new device's set is exact: it is known to use nothing yet.
+      const set = base ? decodeEdgeSet(base.state.edges, base.state.edgesExact) : { hashes: new Set<number>(), exact: true };
+      const edges = edgesOf(d);
+      const judged: Judged = { ...d, base, set, edges };
+      for (const [key, e] of edges) {
+        e.hash = edgeHash(edgeText(e));
+        if (!set.exact && !set.hashes.has(e.hash)) unsure.push(key);
+      }
+      todo.push(judged);
+    }
+    const known = unsure.length > 0 ? await ctx.baselines.getMany<EdgeState>(this.id, 'edge', unsure) : new Map<string, Baseline<EdgeState>>();
+    for (const d of todo) this.judge(ctx, d, known);
   }
 
   private emitScan(ctx: ModelContext, device: string, scan: Scan, fresh: ReadonlyArray<Edge & { protocols: Set<string> }>, deviceBase: Baseline<DeviceState> | undefined, rate: number): void {
@@ -170,22 +201,17 @@ export class NewConnectionModel implements DetectionModel {
     });
   }
 
-  private judge(
-    ctx: ModelContext,
-    device: string,
-    rows: Edge[],
-    byEdge: Map<string, Edge & { protocols: Set<string> }>,
-    deviceBase: Baseline<DeviceState> | undefined,
-    known: Map<string, Baseline<EdgeState>>,
-  ): void {
+  private judge(ctx: ModelContext, judged: Judged, known: Map<string, Baseline<EdgeState>>): void {
     const { window, baselines } = ctx;
+    const { device, rows, edges: byEdge, base: deviceBase, set } = judged;
     const state: DeviceState = deviceBase?.state ?? { windows: 0, fresh: 0, t: window.start, ports: [], protocols: [] };
     const keep = deviceBase ? decayFactor(window.start - state.t, ctx.halfLifeMs) : 1;
     const fresh: Array<Edge & { protocols: Set<string>; key: string; kind: string }> = [];
     for (const [key, e] of byEdge) {
       const b = known.get(key);
       const tainted = ctx.feedback.isTainted(this.id, device, e.peer);
-      if (b && b.status !== 'tainted' && !tainted) continue;
+      // An edge in the set is known and was not evaluated as malicious or suspicious when it was learned.
+      if ((set.hashes.has(e.hash) || (b && b.status !== 'tainted')) && !tainted) continue;
       const port = `${e.port}/${e.transport}`;
       const newProtocol = [...e.protocols].find((p) => !state.protocols.includes(p));
       const kind = newProtocol && state.protocols.length < MAX_SET ? 'new_protocol' : !state.ports.includes(port) && state.ports.length < MAX_SET ? 'new_port' : 'new_peer';
@@ -259,15 +285,27 @@ export class NewConnectionModel implements DetectionModel {
       for (const p of f.protocols) if (!state.protocols.includes(p) && state.protocols.length < MAX_SET) state.protocols.push(p);
     }
     for (const [key, e] of byEdge) {
-      const b = known.get(key);
       const tainted = ctx.feedback.isTainted(this.id, device, e.peer);
+      if (!tainted && set.hashes.has(e.hash)) continue;
+      const b = known.get(key);
       const status = tainted ? 'tainted' : 'known';
-      if (b && b.status === status && e.first - b.last_seen < EDGE_REFRESH_MS) continue;
+      if (!tainted) {
+        if (set.hashes.size < EDGE_SET_CAP) set.hashes.add(e.hash);
+        else set.exact = false;
+      }
+      if (b && b.status === status) continue;
       const ref = { model: this.id, kind: 'edge', entity: { type: 'host', id: device }, key };
       baselines.put(learnedBaseline(ctx, ref, b, e.first, {}, { status, lastSeen: Math.max(b?.last_seen ?? 0, e.first) }));
     }
     const first = rows.reduce((t, r) => Math.min(t, r.first), Infinity);
-    const next: DeviceState = { ...state, windows: history + 1, fresh: state.fresh * keep + (deviceBase ? learned : 0), t: window.start };
+    const next: DeviceState = {
+      ...state,
+      windows: history + 1,
+      fresh: state.fresh * keep + (deviceBase ? learned : 0),
+      t: window.start,
+      edges: encodeEdgeSet(set),
+      edgesExact: set.exact,
+    };
     baselines.put(learnedBaseline(ctx, { model: this.id, kind: 'device', entity: { type: 'host', id: device }, key: device }, deviceBase, first, next));
   }
 }
