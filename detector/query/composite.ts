@@ -51,13 +51,15 @@ export async function* compositePages(client: Client, request: CompositeRequest)
       const page = await next;
       next = undefined;
       if (!page || page.buckets.length === 0) return;
-      if (page.after_key && page.buckets.length >= request.size && request.ahead !== false) {
-        next = fetch(page.after_key);
+      // A short page is the last.
+      const after = page.buckets.length >= request.size ? page.after_key : undefined;
+      if (after && request.ahead !== false) {
+        next = fetch(after);
         // A caller that stops early never awaits it; its failure must not go unhandled.
         next.catch(() => undefined);
       }
       yield page.buckets;
-      if (!next && page.after_key && page.buckets.length >= request.size) next = fetch(page.after_key);
+      if (after && !next) next = fetch(after);
     }
   } finally {
     // Stopped early: the page asked for ahead is not wanted, but is let finish before the sweep counts as done.

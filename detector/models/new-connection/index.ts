@@ -72,7 +72,7 @@ function edgeText(e: Edge): string {
 function edgesOf({ device, rows }: DeviceRows): Map<string, WindowEdge> {
   const byEdge = new Map<string, WindowEdge>();
   for (const r of rows) {
-    const key = `${device}|${r.peer}|${r.port}/${r.transport}`;
+    const key = `${device}|${edgeText(r)}`;
     const e = byEdge.get(key);
     if (e) {
       e.first = Math.min(e.first, r.first);
