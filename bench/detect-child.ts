@@ -44,14 +44,14 @@ export interface PassProgress {
 }
 
 /**
- * Counts what the pass's anomaly writer holds (the alerts of the window not yet grouped into incidents) by
+ * Counts what the pass's anomaly writer holds (the alerts and observations of the window not yet grouped into incidents) by
  * wrapping its flush; the writer itself is unchanged.
  */
 function accountAnomalies(progress: PassProgress): void {
   const flush = AnomalyWriter.prototype.flush;
   AnomalyWriter.prototype.flush = async function (this: AnomalyWriter) {
     await flush.call(this);
-    const held = this.heldAlerts;
+    const held = this.held;
     progress.anomaliesHeld = held.length;
     progress.anomaliesHeldMb = held.reduce((mb, a) => mb + JSON.stringify(a).length / 1048576, 0);
   };

@@ -101,7 +101,9 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       if (window.end > limit) break;
       await runWindow({ window, options, part, baselines, writer, zones, maintenance, feedback, isLocal, summary, sensor: options.sensor });
       // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them.
-      const grouped = await groupIncidents(client, writer.takeAlerts(), d.incidentWindowMinutes * 60_000);
+      const held = writer.takeWindow();
+      if (held.observationsDropped > 0) log.warn({ window: new Date(window.start).toISOString(), observations: held.observationsDropped }, 'observations past the cap join no incident');
+      const grouped = await groupIncidents(client, held.alerts, d.incidentWindowMinutes * 60_000, Date.now(), held.observations);
       summary.incidents.created += grouped.created;
       summary.incidents.updated += grouped.updated;
       summary.windows++;

@@ -110,11 +110,17 @@ export async function runSetup(client: Client, options: SetupOptions): Promise<S
     ...detectorTemplates({ replicas: options.replicas }),
     ...assetTemplates({ replicas: options.replicas }),
   ];
+  const changed = new Map<string, Record<string, unknown>>();
   for (const template of templates) {
-    steps.push(await putIndexTemplate(client, template.name, template.body as Record<string, unknown>));
+    const step = await putIndexTemplate(client, template.name, template.body as Record<string, unknown>);
+    steps.push(step);
+    if (step.change !== 'unchanged') {
+      const body = template.body as { index_patterns: string[]; template: { mappings: Record<string, unknown> } };
+      for (const pattern of body.index_patterns) changed.set(pattern, body.template.mappings);
+    }
   }
-  steps.push(await ensureIndex(client, DEAD_LETTER_INDEX));
-  for (const index of [...DETECTOR_SINGLE_INDICES, ...ASSET_SINGLE_INDICES]) steps.push(await ensureIndex(client, index));
+  // A single index made by an earlier version gets the fields its template gained (mappings only grow).
+  for (const index of [DEAD_LETTER_INDEX, ...DETECTOR_SINGLE_INDICES, ...ASSET_SINGLE_INDICES]) steps.push(await ensureIndex(client, index, changed.get(index)));
   for (const [name, role] of Object.entries(roleDefinitions()) as Array<[string, RoleDefinition]>) {
     steps.push({ kind: 'role', name, change: await options.security.putRole(name, role, definitionHash(role)) });
   }
@@ -152,8 +158,12 @@ async function putIndexTemplate(client: Client, name: string, body: Record<strin
   return { kind: 'index_template', name, change: current ? 'updated' : 'created' };
 }
 
-async function ensureIndex(client: Client, index: string): Promise<SetupStep> {
-  if (await client.indices.exists({ index })) return { kind: 'index', name: index, change: 'unchanged' };
+async function ensureIndex(client: Client, index: string, newMappings?: Record<string, unknown>): Promise<SetupStep> {
+  if (await client.indices.exists({ index })) {
+    if (newMappings === undefined) return { kind: 'index', name: index, change: 'unchanged' };
+    await client.indices.putMapping({ index, ...newMappings } as Parameters<Client['indices']['putMapping']>[0]);
+    return { kind: 'index', name: index, change: 'updated' };
+  }
   try {
     await client.indices.create({ index });
   } catch (err) {

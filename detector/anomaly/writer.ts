@@ -6,6 +6,9 @@ export interface WrittenAnomaly {
   document: Record<string, unknown>;
 }
 
+/** Observations of one window held for incident context at most; the rest are written but join no incident. */
+export const MAX_HELD_OBSERVATIONS = 20_000;
+
 /**
  * Writes anomalies with `create`: evidence is never overwritten, and the deterministic id makes a re-run of a
  * window a duplicate (409) instead of a second alert. Buffered per model run and flushed in one bulk request.
@@ -14,10 +17,14 @@ export class AnomalyWriter {
   private buffer: WrittenAnomaly[] = [];
   readonly stats = { written: 0, duplicates: 0, alerts: 0 };
   /**
-   * Alerts written since the last `takeAlerts()`: what incidents are grouped from, window by window. Only alerts
-   * are kept, and only until their window is grouped, so memory does not grow with the anomalies of a pass.
+   * Alerts written since the last `takeWindow()`: what incidents are grouped from, window by window. Only alerts
+   * and observations are kept, and only until their window is grouped, so memory does not grow with the anomalies
+   * of a pass.
    */
   private alerts: WrittenAnomaly[] = [];
+  /** Observations written since the last `takeWindow()`, at most `MAX_HELD_OBSERVATIONS`: context for open incidents. */
+  private observations: WrittenAnomaly[] = [];
+  private observationsDropped = 0;
 
   constructor(private readonly client: Client) {}
 
@@ -25,14 +32,17 @@ export class AnomalyWriter {
     this.buffer.push(anomaly);
   }
 
-  /** The alerts held until their window is grouped into incidents. */
-  get heldAlerts(): readonly WrittenAnomaly[] {
-    return this.alerts;
+  /** The alerts and observations held until their window is grouped into incidents. */
+  get held(): readonly WrittenAnomaly[] {
+    return [...this.alerts, ...this.observations];
   }
 
-  takeAlerts(): WrittenAnomaly[] {
-    const out = this.alerts;
+  /** The window's alerts, its observations (context for incidents already open), and how many observations were past the cap. */
+  takeWindow(): { alerts: WrittenAnomaly[]; observations: WrittenAnomaly[]; observationsDropped: number } {
+    const out = { alerts: this.alerts, observations: this.observations, observationsDropped: this.observationsDropped };
     this.alerts = [];
+    this.observations = [];
+    this.observationsDropped = 0;
     return out;
   }
 
@@ -53,6 +63,11 @@ export class AnomalyWriter {
       if (result.error) throw new Error(`writing anomaly ${batch[i].id} failed: ${result.error.type}: ${result.error.reason}`);
       this.stats.written++;
       const status = (batch[i].document.vigil as { anomaly: { status: string } }).anomaly.status;
+      if (status === 'observation') {
+        if (this.observations.length < MAX_HELD_OBSERVATIONS) this.observations.push(batch[i]);
+        else this.observationsDropped++;
+        return;
+      }
       if (status !== 'alert') return;
       this.stats.alerts++;
       this.alerts.push(batch[i]);

@@ -31,6 +31,8 @@ describe('incidents', () => {
       score: 90,
       entities: ['bob@example.org', '10.0.0.5', '10.1.5.20'],
       relatedIp: [],
+      observations: [],
+      observationCount: 0,
       timeline: [
         entry({ time: t0 }),
         entry({ time: t0 + 3_600_000, model: 'beacon', domain: 'network', kind: 'beacon', entity: '10.0.0.5', score: 80, explanation: '10.0.0.5 beacons to 203.0.113.9:443 every 60 s.' }),

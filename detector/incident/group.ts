@@ -8,7 +8,14 @@ import type { WrittenAnomaly } from '../anomaly/writer';
  * then that host writing to a PLC. The summary is built from the facts in the anomalies, in time order.
  *
  * Only the anomaly's own entity and peer join incidents, not every address it lists: an anomaly that names a
- * thousand scanning sources would otherwise pull every incident of the day into one.
+ * thousand scanning sources would otherwise pull every incident of the day into one. The addresses it lists are
+ * the incident's `related.ip` all the same, up to `MAX_RELATED_IP`.
+ *
+ * Observations (anomalies below the alert score) never open an incident, but one whose entity is an entity of an
+ * incident still open (its last alert within the incident window) joins it as context: counted and listed apart
+ * from the timeline of alerts, with its addresses added to `related.ip`, so that the incident of a device names
+ * what else reached it or what it reached while the incident was open. They do not change the incident's score,
+ * its end or its timeline.
  */
 export interface IncidentEntry {
   time: number;
@@ -31,6 +38,9 @@ export interface Incident {
   entities: string[];
   timeline: IncidentEntry[];
   relatedIp: string[];
+  /** Observations joined as context (ids, at most `MAX_OBSERVATIONS`), and how many joined in all. */
+  observations: string[];
+  observationCount: number;
 }
 
 interface StoredIncident {
@@ -50,6 +60,8 @@ interface StoredIncident {
     anomalies: string[];
     anomaly_count: number;
     alert_count: number;
+    observations?: string[];
+    observation_count?: number;
     techniques: string[];
     timeline: IncidentEntry[];
   };
@@ -57,6 +69,12 @@ interface StoredIncident {
 }
 
 const MAX_TIMELINE = 500;
+/** Addresses an incident names at most. */
+export const MAX_RELATED_IP = 10_000;
+/** Observation ids an incident lists at most (it counts them all). */
+const MAX_OBSERVATIONS = 1000;
+/** Entities asked for in one search for open incidents. */
+const ENTITY_CHUNK = 1000;
 
 export function entryOf(a: WrittenAnomaly): IncidentEntry {
   const doc = a.document as {
@@ -79,34 +97,59 @@ export function entryOf(a: WrittenAnomaly): IncidentEntry {
   };
 }
 
+/** The addresses an anomaly names. */
+function relatedOf(a: WrittenAnomaly): string[] {
+  return (a.document as { related?: { ip?: string[] } }).related?.ip ?? [];
+}
+
+function addRelated(inc: Incident, ips: Iterable<string>): void {
+  if (inc.relatedIp.length >= MAX_RELATED_IP) return;
+  const have = new Set(inc.relatedIp);
+  for (const ip of ips) {
+    if (have.has(ip) || !isIp(ip)) continue;
+    have.add(ip);
+    inc.relatedIp.push(ip);
+    if (inc.relatedIp.length >= MAX_RELATED_IP) return;
+  }
+}
+
 function isIp(s: string): boolean {
   return /^[0-9.]+$|:/.test(s);
 }
 
-/** Groups this pass's alerts into incidents, joining open incidents already stored, and writes them. */
-export async function groupIncidents(client: Client, alerts: WrittenAnomaly[], windowMs: number, now = Date.now()): Promise<{ created: number; updated: number }> {
-  const entries = alerts.map(entryOf).sort((a, b) => a.time - b.time);
+/**
+ * Groups a window's alerts into incidents, joining open incidents already stored, adds the window's observations to
+ * the incidents open on their entities, and writes what changed.
+ */
+export async function groupIncidents(
+  client: Client,
+  alerts: WrittenAnomaly[],
+  windowMs: number,
+  now = Date.now(),
+  observations: WrittenAnomaly[] = [],
+): Promise<{ created: number; updated: number }> {
+  const entries = alerts.map((a) => ({ e: entryOf(a), related: relatedOf(a) })).sort((a, b) => a.e.time - b.e.time);
   const touched = new Map<string, Incident>();
-  const known = new Set<string>();
   let created = 0;
-  for (const e of entries) {
+  for (const { e, related } of entries) {
     const keys = [e.entity, ...(e.peer ? [e.peer] : [])];
     let target = [...touched.values()].find((inc) => inc.end >= e.time - windowMs && keys.some((k) => inc.entities.includes(k)));
     if (!target) target = await findOpen(client, keys, e.time - windowMs);
     if (!target) {
-      target = { id: `inc-${e.anomaly}`, start: e.time, end: e.time, score: 0, entities: [], timeline: [], relatedIp: [] };
+      target = { id: `inc-${e.anomaly}`, start: e.time, end: e.time, score: 0, entities: [], timeline: [], relatedIp: [], observations: [], observationCount: 0 };
       created++;
-    } else known.add(target.id);
+    }
     if (!target.timeline.some((t) => t.anomaly === e.anomaly)) {
       if (target.timeline.length < MAX_TIMELINE) target.timeline.push(e);
       target.start = Math.min(target.start, e.time);
       target.end = Math.max(target.end, e.time);
       for (const k of keys) if (!target.entities.includes(k)) target.entities.push(k);
-      for (const k of keys) if (isIp(k) && !target.relatedIp.includes(k)) target.relatedIp.push(k);
+      addRelated(target, [...keys, ...related]);
       target.score = incidentScore(target.timeline);
     }
     touched.set(target.id, target);
   }
+  await joinObservations(client, observations, windowMs, touched);
   if (touched.size === 0) return { created: 0, updated: 0 };
   const operations: unknown[] = [];
   for (const inc of touched.values()) operations.push({ index: { _index: INCIDENTS_INDEX, _id: inc.id } }, storedIncident(inc, now));
@@ -116,16 +159,51 @@ export async function groupIncidents(client: Client, alerts: WrittenAnomaly[], w
   return { created, updated: touched.size - created };
 }
 
-async function findOpen(client: Client, keys: string[], since: number): Promise<Incident | undefined> {
-  const r = await client.search<StoredIncident>({
-    index: INCIDENTS_INDEX,
-    size: 1,
-    ignore_unavailable: true,
-    sort: [{ 'incident.score': 'desc' }],
-    query: { bool: { filter: [{ terms: { 'incident.entities': keys } }, { range: { 'incident.end': { gte: since, format: 'epoch_millis' } } }] } },
-  });
-  const s = r.hits.hits[0]?._source;
-  if (!s) return undefined;
+/** Observations join the incident open on their entity (the touched one first, else the highest-scored stored one). */
+async function joinObservations(client: Client, observations: WrittenAnomaly[], windowMs: number, touched: Map<string, Incident>): Promise<void> {
+  if (observations.length === 0) return;
+  const items = observations.map((o) => ({ e: entryOf(o), related: relatedOf(o) }));
+  const openOn = (inc: Incident, e: IncidentEntry) => inc.end >= e.time - windowMs && inc.entities.includes(e.entity);
+  const pending = items.filter(({ e }) => ![...touched.values()].some((inc) => openOn(inc, e)));
+  const stored = await findOpenMany(client, [...new Set(pending.map(({ e }) => e.entity))], Math.min(...pending.map(({ e }) => e.time)) - windowMs);
+  for (const { e, related } of items) {
+    let target = [...touched.values()].find((inc) => openOn(inc, e));
+    if (!target) {
+      const found = stored.get(e.entity);
+      if (!found || !openOn(found, e)) continue;
+      target = touched.get(found.id) ?? found;
+    }
+    if (target.observations.includes(e.anomaly) || target.timeline.some((t) => t.anomaly === e.anomaly)) continue;
+    if (target.observations.length < MAX_OBSERVATIONS) target.observations.push(e.anomaly);
+    target.observationCount++;
+    addRelated(target, [e.entity, ...related]);
+    touched.set(target.id, target);
+  }
+}
+
+/** For each entity, the highest-scored incident naming it that was open at `since` or later. */
+async function findOpenMany(client: Client, entities: string[], since: number): Promise<Map<string, Incident>> {
+  const out = new Map<string, Incident>();
+  for (let i = 0; i < entities.length; i += ENTITY_CHUNK) {
+    const chunk = entities.slice(i, i + ENTITY_CHUNK);
+    const r = await client.search<StoredIncident>({
+      index: INCIDENTS_INDEX,
+      size: 10_000,
+      ignore_unavailable: true,
+      sort: [{ 'incident.score': 'desc' }],
+      query: { bool: { filter: [{ terms: { 'incident.entities': chunk } }, { range: { 'incident.end': { gte: since, format: 'epoch_millis' } } }] } },
+    });
+    const wanted = new Set(chunk);
+    for (const h of r.hits.hits) {
+      if (!h._source) continue;
+      const inc = fromStored(h._source);
+      for (const entity of inc.entities) if (wanted.has(entity) && !out.has(entity)) out.set(entity, inc);
+    }
+  }
+  return out;
+}
+
+function fromStored(s: StoredIncident): Incident {
   return {
     id: s.incident.id,
     start: Date.parse(s.incident.start),
@@ -134,7 +212,16 @@ async function findOpen(client: Client, keys: string[], since: number): Promise<
     entities: s.incident.entities,
     timeline: s.incident.timeline,
     relatedIp: s.related.ip,
+    observations: s.incident.observations ?? [],
+    observationCount: s.incident.observation_count ?? 0,
   };
+}
+
+/** The highest-scored incident naming any of `keys` that was open at `since` or later. */
+async function findOpen(client: Client, keys: string[], since: number): Promise<Incident | undefined> {
+  let best: Incident | undefined;
+  for (const inc of (await findOpenMany(client, keys, since)).values()) if (!best || inc.score > best.score) best = inc;
+  return best;
 }
 
 /** The strongest anomaly, raised for each further domain (network, DNS, OT, email) the incident spans: a chain across domains is worse than its worst link. */
@@ -179,8 +266,10 @@ function storedIncident(inc: Incident, now: number): StoredIncident {
       domains: [...new Set(inc.timeline.map((e) => e.domain))],
       entities: inc.entities,
       anomalies: inc.timeline.map((e) => e.anomaly),
-      anomaly_count: inc.timeline.length,
+      anomaly_count: inc.timeline.length + inc.observationCount,
       alert_count: inc.timeline.length,
+      observations: inc.observations,
+      observation_count: inc.observationCount,
       techniques: [...new Set(inc.timeline.flatMap((e) => e.techniques))],
       timeline: inc.timeline,
     },

@@ -35,3 +35,12 @@ export const NOT_TO_EVERYONE: Record<string, unknown> = {
     ],
   },
 };
+
+/**
+ * Connections the originator really opened: its SYN (TCP) or data (UDP) came first, and it is not a reply from a
+ * service port to an ephemeral one (Zeek takes some replies, to internet scans for one, for new connections).
+ */
+export const OPENED_BY_ORIGINATOR: ReadonlyArray<Record<string, unknown>> = [
+  { bool: { should: [{ prefix: { 'zeek.conn.history': 'S' } }, { prefix: { 'zeek.conn.history': 'D' } }], minimum_should_match: 1 } },
+  { bool: { must_not: [{ bool: { filter: [{ range: { 'source.port': { lt: 1024 } } }, { range: { 'destination.port': { gte: 1024 } } }] } }] } },
+];

@@ -2,6 +2,7 @@ import type { DetectionModel } from './model';
 import { BeaconModel } from './beacon';
 import { DnsModel } from './dns';
 import { EmailModel } from './email';
+import { InboundModel } from './inbound';
 import { NewConnectionModel } from './new-connection';
 import { OtModel } from './ot';
 import { RareDestinationModel } from './rare-destination';
@@ -9,5 +10,5 @@ import { VolumeModel } from './volume';
 
 /** Every model, in the order a window runs them. */
 export function allModels(): DetectionModel[] {
-  return [new NewConnectionModel(), new BeaconModel(), new RareDestinationModel(), new VolumeModel(), new DnsModel(), new OtModel(), new EmailModel()];
+  return [new NewConnectionModel(), new BeaconModel(), new RareDestinationModel(), new InboundModel(), new VolumeModel(), new DnsModel(), new OtModel(), new EmailModel()];
 }

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANOMALIES_ALIAS, BASELINES_INDEX } from '../../common/es/names';
+import { ANOMALIES_ALIAS, BASELINES_INDEX, INCIDENTS_INDEX } from '../../common/es/names';
 import { localNetworkMatcher } from '../../ingest/enrich/direction';
 import type { PassSummary } from '../../detector/pass';
 import type { IngestSummary } from '../../ingest/stats';
@@ -19,6 +19,8 @@ const INFECTED = '192.168.1.115';
 const C2 = '41.108.179.197';
 const C2_PORT = 1177;
 const DAY_MS = 86_400_000;
+/** The computer of the 008 capture, reached from the internet all day. */
+const DEVICE_008 = '147.32.81.167';
 
 /**
  * The mixed captures are one Windows computer each of the university network (their READMEs: 147.32.0.0/16);
@@ -36,7 +38,7 @@ type Anomaly = Record<string, any>;
  * models: the alerts they raise on days of ordinary traffic, and whether they find NjRAT's command-and-control
  * server when the infected host joins a network whose baseline is a day old.
  */
-describe('vigil detect: volume and rare destinations on labeled captures', () => {
+describe('vigil detect: volume, rare destinations and inbound on labeled captures', () => {
   const es = useTestEsClient();
   let env: Awaited<ReturnType<typeof detectorEnvironment>>;
 
@@ -57,6 +59,13 @@ describe('vigil detect: volume and rare destinations on labeled captures', () =>
     await es().indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
     const r = await es().search({ index: ANOMALIES_ALIAS, size: 10_000, query: { term: { 'vigil.anomaly.model': model } }, sort: [{ 'vigil.anomaly.score': 'desc' }, { 'vigil.anomaly.id': 'asc' }], ignore_unavailable: true });
     return r.hits.hits.map((h) => (h._source as Anomaly).vigil.anomaly);
+  }
+
+  /** The whole stored documents of a model's anomalies. */
+  async function rawAnomalies(model: string): Promise<Anomaly[]> {
+    await es().indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
+    const r = await es().search({ index: ANOMALIES_ALIAS, size: 10_000, query: { term: { 'vigil.anomaly.model': model } }, ignore_unavailable: true });
+    return r.hits.hits.map((h) => h._source as Anomaly);
   }
 
   /** With DEBUG_DETECT set, prints what a model found: the figures a person tuning the models looks at. */
@@ -100,6 +109,57 @@ describe('vigil detect: volume and rare destinations on labeled captures', () =>
     for (const t of firstVolume) expect(t).toBeGreaterThanOrEqual(Date.parse(pass.from!) + 24 * 15 * 60_000);
     // Rare destinations are not scored until the organisation has 24 windows of history.
     for (const a of await anomalies('rare_destination')) expect(Date.parse(a.window.start)).toBeGreaterThanOrEqual(Date.parse(pass.from!) + 24 * 15 * 60_000);
+  }, TIMEOUT);
+
+  it('names every internet address that reached the computer of 008, in its anomalies and in its incident (same pass)', async () => {
+    // What reached the computer, from the real log: connections an external address opened (SYN or data first,
+    // not a reply from a service port to an ephemeral one), and the ports it completed a handshake on.
+    const sources = new Set<string>();
+    const served = new Set<string>();
+    const isLocal = localNetworkMatcher(NETWORKS.local);
+    const [conn] = day('008-zeek-mixed');
+    const rows = columns(readFileSync(conn, 'utf8'), ['id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'history', 'conn_state']);
+    for (const [orig, origPort, resp, respPort, proto, history, state] of rows) {
+      if (resp !== DEVICE_008 || isLocal(orig) || proto === 'icmp' || !/^[SD]/.test(history)) continue;
+      if (Number(origPort) < 1024 && Number(respPort) >= 1024) continue;
+      sources.add(orig);
+      if (['S1', 'S2', 'S3', 'SF', 'RSTO', 'RSTR'].includes(state)) served.add(`${respPort}/${proto}`);
+    }
+    expect(sources.size).toBeGreaterThan(1000);
+
+    const inbound = await anomalies('inbound');
+    expect(inbound.length).toBeGreaterThan(80);
+    for (const a of inbound) expect(a.entity.id).toBe(DEVICE_008);
+    const byTime = [...inbound].sort((a, b) => Date.parse(a.window.start) - Date.parse(b.window.start));
+    expect(byTime[0].status).toBe('alert');
+    expect(byTime[0].explanation).toMatch(/^147\.32\.81\.167 (was reached from the internet for the first time|answered external addresses on )/);
+    // Each port it answered the internet on is an exposed service once; the rest of the day is background.
+    const exposed = inbound.filter((a) => a.kind === 'exposed_service');
+    expect(exposed.flatMap((a) => a.figures.details.newPorts).sort()).toEqual([...served].sort());
+    for (const a of exposed) expect(a.status).toBe('alert');
+    const days = (Date.parse(byTime[byTime.length - 1].window.end) - Date.parse(byTime[0].window.start)) / DAY_MS;
+    expect(inbound.filter((a) => a.status === 'alert').length / days).toBeLessThanOrEqual(8);
+
+    // Every address is named by an anomaly, and none that did not reach it.
+    const named = new Set(
+      (await rawAnomalies('inbound')).flatMap((d) => (d.related?.ip ?? []) as string[]).filter((ip) => ip !== DEVICE_008),
+    );
+    expect([...named].sort()).toEqual([...sources].sort());
+
+    // The device's incident opened with its first alert; the observations that followed joined it as context.
+    await es().indices.refresh({ index: INCIDENTS_INDEX });
+    const found = await es().search({ index: INCIDENTS_INDEX, size: 100, query: { term: { 'incident.entities': DEVICE_008 } } });
+    const incidents = found.hits.hits.map((h) => h._source as Anomaly);
+    expect(incidents.length).toBeGreaterThanOrEqual(1);
+    const joined = incidents.reduce((n, i) => n + (i.incident.observation_count ?? 0), 0);
+    expect(joined).toBeGreaterThan(50);
+    const covered = new Set(incidents.flatMap((i) => i.related.ip as string[]));
+    const share = [...sources].filter((ip) => covered.has(ip)).length / sources.size;
+    expect(share).toBeGreaterThan(0.9);
+    for (const i of incidents) {
+      expect(i.incident.alert_count).toBe(i.incident.timeline.length);
+      expect(i.incident.anomaly_count).toBe(i.incident.alert_count + (i.incident.observation_count ?? 0));
+    }
   }, TIMEOUT);
 
   it('finds the NjRAT command-and-control server as a rare destination of the infected host, among days of ordinary traffic', async () => {

@@ -72,6 +72,29 @@ describe('vigil setup', () => {
     expect(second.map((s) => s.change)).toEqual(second.map(() => 'unchanged'));
   }, 180_000);
 
+  it('gives an index made by an earlier version the fields its template gained, keeping its documents', async () => {
+    // The incidents index as an earlier version made it: strict, without the fields of observations joined as context.
+    const current = await client.indices.getMapping({ index: 'vigil-incidents' });
+    const mappings = current['vigil-incidents'].mappings as { properties: { incident: { properties: Record<string, unknown> } } };
+    const older = structuredClone(mappings);
+    delete older.properties.incident.properties.observations;
+    delete older.properties.incident.properties.observation_count;
+    await client.indices.delete({ index: 'vigil-incidents' });
+    await client.indices.deleteIndexTemplate({ name: 'vigil-incidents' });
+    await client.indices.create({ index: 'vigil-incidents', mappings: older as never });
+    await client.index({ index: 'vigil-incidents', id: 'inc-old', document: { incident: { id: 'inc-old', anomaly_count: 1 } }, refresh: true });
+    const refusedBefore = await refused(client.index({ index: 'vigil-incidents', id: 'inc-new', document: { incident: { id: 'inc-new', observation_count: 2 } } }));
+    expect(refusedBefore).toBe(400);
+
+    const steps = await setup();
+    expect(steps.find((s) => s.name === 'vigil-incidents' && s.kind === 'index_template')?.change).toBe('created');
+    expect(steps.find((s) => s.name === 'vigil-incidents' && s.kind === 'index')?.change).toBe('updated');
+    expect(steps.filter((s) => s.kind === 'index' && s.change !== 'unchanged').map((s) => s.name)).toEqual(['vigil-incidents']);
+    await client.index({ index: 'vigil-incidents', id: 'inc-new', document: { incident: { id: 'inc-new', observation_count: 2, observations: ['a'] } }, refresh: true });
+    expect((await client.count({ index: 'vigil-incidents' })).count).toBe(2);
+    expect((await setup()).map((s) => s.change)).toEqual(steps.map(() => 'unchanged'));
+  }, 180_000);
+
   it('gives the ingest user only what it needs: add documents, never change or delete them', async () => {
     const { options } = testEsControl();
     const credentials = readCredentials(localEsLayout(options).credentialsFile);

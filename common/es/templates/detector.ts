@@ -168,6 +168,8 @@ export function incidentsTemplate(options: { replicas: number }) {
             anomalies: KEYWORD,
             anomaly_count: { type: 'long' },
             alert_count: { type: 'long' },
+            observations: KEYWORD,
+            observation_count: { type: 'long' },
             techniques: KEYWORD,
             timeline: { type: 'object', enabled: false },
           },

@@ -4,7 +4,7 @@ import type { Baseline } from '../../baseline/store';
 import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor, scoreFrom } from '../../baseline/decay';
 import { compositePages, windowQuery, type CompositeBucket } from '../../query/composite';
-import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
+import { CONN_INDEX, connQuery, eventsLink, OPENED_BY_ORIGINATOR, str } from '../conn-query';
 import { formatCount, round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
 
@@ -71,7 +71,7 @@ const ORG_PORTS_CAP = 512;
 const NAMED_PAIRS_CAP = 100_000;
 
 /** Addresses never treated as destinations, excluded in the query already (the code checks the range too). */
-const NON_GLOBAL = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/3', '::/127', 'fe80::/10', 'ff00::/8'];
+export const NON_GLOBAL = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/3', '::/127', 'fe80::/10', 'ff00::/8'];
 
 export interface DestinationState {
   /** Internal devices that contacted it: [first contact, last contact] (epoch ms). */
@@ -323,9 +323,7 @@ class RareWindow {
       ctx.window,
       { terms: { 'source.ip': this.local } },
       { bool: { must_not: [{ terms: { 'destination.ip': [...this.local, ...NON_GLOBAL] } }] } },
-      // The originator spoke first: a SYN (TCP) or data (UDP); anything else may be a reply Zeek took for a connection.
-      { bool: { should: [{ prefix: { 'zeek.conn.history': 'S' } }, { prefix: { 'zeek.conn.history': 'D' } }], minimum_should_match: 1 } },
-      { bool: { must_not: [{ bool: { filter: [{ range: { 'source.port': { lt: 1024 } } }, { range: { 'destination.port': { gte: 1024 } } }] } }] } },
+      ...OPENED_BY_ORIGINATOR,
     );
     let open: (Pair & { most: number }) | undefined;
     for await (const page of compositePages(ctx.client, {
