@@ -81,6 +81,18 @@ describe('inbound on a real day of a computer reached from the internet (008)', 
     expect(judgeInbound(learned, usual, ['502/tcp']).kind).toBe('exposed_service');
   });
 
+  it('scores an OT device reached from the internet above an IT one, on its first reach and on a first exposed service', () => {
+    const first = windows[0];
+    const it = judgeInbound(undefined, first.sources.size, []);
+    const ot = judgeInbound(undefined, first.sources.size, [], true);
+    expect(ot.score).toBeGreaterThan(it.score);
+    expect(ot.score).toBeGreaterThanOrEqual(75);
+    const learned = judged[judged.length - 1].state;
+    expect(judgeInbound(learned, 30, ['502/tcp'], true).score).toBeGreaterThan(judgeInbound(learned, 30, ['502/tcp']).score);
+    // The usual background stays background, OT or not: the first reach was the alert.
+    expect(judgeInbound(learned, Math.round(learned.stats.mean), [], true).score).toBeLessThan(60);
+  });
+
   it('names the addresses of a window, and counts each once across ports', () => {
     const busiest = [...windows].sort((a, b) => b.sources.size - a.sources.size)[0];
     const pairs = [...busiest.ports.values()].reduce((n, p) => n + p.connections, 0);

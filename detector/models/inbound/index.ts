@@ -6,6 +6,7 @@ import { compositePages, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, OPENED_BY_ORIGINATOR, str } from '../conn-query';
 import { formatCount, listing, round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
+import { icsTechnique, OT_MAX_LEVEL, zoneLevel } from '../ot/flows';
 import { isGlobalUnicast, NON_GLOBAL } from '../rare-destination';
 
 /**
@@ -21,6 +22,9 @@ import { isGlobalUnicast, NON_GLOBAL } from '../rare-destination';
  *   external addresses reach it than usually do (robust z-score, as the other volume judgements); an observation
  *   for the usual background of probes, which joins the device's open incident (`incident/group.ts`) so that the
  *   incident names every address that reached the device while it was open.
+ *
+ * An OT device (in a zone of Purdue level 2 or below, or answering on an industrial port) reached from the internet
+ * scores higher and carries ATT&CK for ICS T0883 (Internet Accessible Device).
  *
  * Every anomaly names the external addresses of its window (`related.ip`, the most active first, up to
  * `MAX_NAMED`). Only connections the external side really opened count: the originator's SYN (TCP) or data (UDP)
@@ -103,8 +107,11 @@ export interface InboundVerdict {
   firstReach: boolean;
 }
 
+/** The score an OT device adds to a first reach or a first exposed service. */
+const OT_BONUS = 15;
+
 /** The judgement of one device's window against its baseline (undefined: never reached before). */
-export function judgeInbound(state: InboundState | undefined, sources: number, answeredPorts: readonly string[]): InboundVerdict {
+export function judgeInbound(state: InboundState | undefined, sources: number, answeredPorts: readonly string[], ot = false): InboundVerdict {
   const exposed = state?.exposed ?? {};
   const newPorts = answeredPorts.filter((p) => exposed[p] === undefined).sort(portOrder);
   const firstReach = state === undefined;
@@ -113,10 +120,10 @@ export function judgeInbound(state: InboundState | undefined, sources: number, a
   const surge = z !== undefined && z >= MIN_Z && sources >= MIN_SURGE_SOURCES;
   if (newPorts.length > 0) {
     const sensitive = newPorts.some((p) => ADMIN_PORTS.has(p) || isIndustrial(p));
-    const score = Math.min(95, (Object.keys(exposed).length === 0 ? 80 : 66) + (sensitive ? 8 : 0) + Math.min(6, 2 * Math.log10(sources)));
+    const score = Math.min(98, (Object.keys(exposed).length === 0 ? 80 : 66) + (sensitive ? 8 : 0) + (ot ? OT_BONUS : 0) + Math.min(6, 2 * Math.log10(sources)));
     return { kind: 'exposed_service', score: round(score, 1), newPorts, z, surge, firstReach };
   }
-  if (firstReach) return { kind: 'inbound', score: round(Math.min(72, 62 + 4 * Math.log10(sources)), 1), newPorts, z, surge, firstReach };
+  if (firstReach) return { kind: 'inbound', score: round(Math.min(72, 62 + 4 * Math.log10(sources)) + (ot ? OT_BONUS : 0), 1), newPorts, z, surge, firstReach };
   if (surge) return { kind: 'inbound', score: Math.max(60, scoreFrom(z!, 5, 1.5)), newPorts, z, surge, firstReach };
   // The usual background: an observation, lower the more the device is used to it.
   const score = history ? Math.min(45, scoreFrom(z!, 5, 1.5)) : 30;
@@ -201,8 +208,11 @@ export class InboundModel implements DetectionModel {
       if (alreadyLearned(b, window.start)) continue;
       const count = r.sources.size + r.untracked;
       const answeredPorts = [...r.ports].filter(([, p]) => p.answered.size > 0).map(([k]) => k);
-      const verdict = judgeInbound(b?.state, count, answeredPorts);
-      this.emit(ctx, r, count, verdict, b);
+      const { zone, level } = zoneLevel(ctx, r.device);
+      const otZone = level !== undefined && level <= OT_MAX_LEVEL ? zone : undefined;
+      const ot = otZone !== undefined || answeredPorts.some(isIndustrial);
+      const verdict = judgeInbound(b?.state, count, answeredPorts, ot);
+      this.emit(ctx, r, count, verdict, b, ot ? (otZone ?? 'industrial port') : undefined);
       // What triage found malicious or suspicious is not learned, nor what happens in a maintenance window that keeps it out.
       const learn = ctx.maintenance.mayLearn(MODEL_ID, [r.device], window.start) && !ctx.feedback.isTainted(MODEL_ID, r.device);
       const next = learn ? nextState(b?.state, count, answeredPorts, r.first, ctx.halfLifeMs) : (b?.state ?? { stats: emptyStats(), exposed: {} });
@@ -213,7 +223,8 @@ export class InboundModel implements DetectionModel {
     await ctx.baselines.spill();
   }
 
-  private emit(ctx: ModelContext, r: Reached, count: number, v: InboundVerdict, b: Baseline<InboundState> | undefined): void {
+  /** `ot`: why the device is an OT device (its zone, or an industrial port it answers on), when it is one. */
+  private emit(ctx: ModelContext, r: Reached, count: number, v: InboundVerdict, b: Baseline<InboundState> | undefined, ot?: string): void {
     const { window } = ctx;
     const sources = [...r.sources.values()].sort((a, c) => c.connections - a.connections || (a.ip < c.ip ? -1 : a.ip > c.ip ? 1 : 0));
     const answered = sources.filter((s) => s.answered > 0);
@@ -243,6 +254,7 @@ export class InboundModel implements DetectionModel {
     } else {
       explanation = `${r.device} was reached from the internet: ${who}; ${answer}${history ? `; ${usual}` : ''}${since ? `; ${since}` : ''}.`;
     }
+    if (ot !== undefined) explanation = `${explanation.slice(0, -1)}; it is an OT device (${ot === 'industrial port' ? 'it answers on an industrial port' : `zone ${ot}`}).`;
     const top = sources[0];
     ctx.emit({
       model: MODEL_ID,
@@ -271,6 +283,7 @@ export class InboundModel implements DetectionModel {
           exposed: Object.keys(b?.state.exposed ?? {}).sort(portOrder),
           ports: ports.slice(0, 20),
           named: named.length,
+          ...(ot !== undefined ? { ot } : {}),
         },
       },
       events: {
@@ -278,10 +291,12 @@ export class InboundModel implements DetectionModel {
         query: eventsLink(window, 'zeek.conn', { 'destination.ip': r.device, ...(v.newPorts.length ? { 'destination.port': v.newPorts.map((p) => Number(p.split('/')[0])) } : {}) }),
         count: r.connections,
       },
-      techniques:
-        v.kind === 'exposed_service'
+      techniques: [
+        ...(v.kind === 'exposed_service'
           ? [{ id: 'T1133', name: 'External Remote Services' }, { id: 'T1190', name: 'Exploit Public-Facing Application' }]
-          : [{ id: 'T1595', name: 'Active Scanning' }],
+          : [{ id: 'T1595', name: 'Active Scanning' }]),
+        ...(ot !== undefined ? [icsTechnique('T0883')] : []),
+      ],
       related: { ip: [r.device, ...named] },
       destination: { ip: r.device, ...(v.newPorts.length ? { port: Number(v.newPorts[0].split('/')[0]) } : {}) },
       ...(top ? { source: { ip: newlyServed.size > 0 ? named[0] : top.ip } } : {}),

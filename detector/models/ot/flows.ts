@@ -13,6 +13,7 @@ export const MODEL_ID = 'ot' as const;
 const MORE_ICS_TECHNIQUES = {
   T0848: 'Rogue Master',
   T0886: 'Remote Services',
+  T0883: 'Internet Accessible Device',
 } as const;
 
 export type IcsTechniqueId = keyof typeof ATTACK_ICS_TECHNIQUES | keyof typeof MORE_ICS_TECHNIQUES;
