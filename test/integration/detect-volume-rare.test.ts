@@ -112,15 +112,15 @@ describe('vigil detect: volume, rare destinations and inbound on labeled capture
   }, TIMEOUT);
 
   it('names every internet address that reached the computer of 008, in its anomalies and in its incident (same pass)', async () => {
-    // What reached the computer, from the real log: connections an external address opened (SYN or data first,
-    // not a reply from a service port to an ephemeral one), and the ports it completed a handshake on.
+    // What reached the computer, from the real log: connections an external address opened (SYN first, or data for
+    // UDP; not a reply from a service port to an ephemeral one), and the ports it completed a handshake on.
     const sources = new Set<string>();
     const served = new Set<string>();
     const isLocal = localNetworkMatcher(NETWORKS.local);
     const [conn] = day('008-zeek-mixed');
     const rows = columns(readFileSync(conn, 'utf8'), ['id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'history', 'conn_state']);
     for (const [orig, origPort, resp, respPort, proto, history, state] of rows) {
-      if (resp !== DEVICE_008 || isLocal(orig) || proto === 'icmp' || !/^[SD]/.test(history)) continue;
+      if (resp !== DEVICE_008 || isLocal(orig) || proto === 'icmp' || !(proto === 'tcp' ? /^S/ : /^[SD]/).test(history)) continue;
       if (Number(origPort) < 1024 && Number(respPort) >= 1024) continue;
       sources.add(orig);
       if (['S1', 'S2', 'S3', 'SF', 'RSTO', 'RSTR'].includes(state)) served.add(`${respPort}/${proto}`);
@@ -219,7 +219,7 @@ describe('vigil detect: volume, rare destinations and inbound on labeled capture
   }, TIMEOUT);
 
   it('writes the same anomalies when two partitions share the work at the same time', async () => {
-    const ids = async () => [...(await anomalies('volume')), ...(await anomalies('rare_destination'))].map((a) => a.id).sort();
+    const ids = async () => (await Promise.all(['volume', 'rare_destination', 'inbound'].map(anomalies))).flat().map((a) => a.id).sort();
     const before = await ids();
     expect(before.length).toBeGreaterThan(0);
     await resetDetectorData(es());
@@ -232,7 +232,8 @@ describe('vigil detect: volume, rare destinations and inbound on labeled capture
   }, TIMEOUT);
 
   it('writes the same anomalies and scores when pages hold a handful of buckets, so that every contact spans pages', async () => {
-    const scored = async () => [...(await anomalies('volume')), ...(await anomalies('rare_destination'))].map((a) => `${a.id} ${a.score} ${a.explanation}`).sort();
+    const scored = async () =>
+      (await Promise.all(['volume', 'rare_destination', 'inbound'].map(anomalies))).flat().map((a) => `${a.id} ${a.score} ${a.explanation} ${a.figures.observed}`).sort();
     await resetDetectorData(es());
     await detect();
     const before = await scored();

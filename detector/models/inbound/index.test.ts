@@ -10,7 +10,8 @@ const isLocal = localNetworkMatcher(['147.32.0.0/16']);
 
 /**
  * The windows of a real capture as the model's sweep gives them: connections that an external address opened to
- * the device (the originator's SYN or data first, not a reply from a service port), folded per 15-minute window.
+ * the device (the originator's SYN first, or its data for UDP; not a reply from a service port), folded per
+ * 15-minute window.
  */
 function windowsOf(relative: string, device: string): Reached[] {
   const byWindow = new Map<number, Reached>();
@@ -19,7 +20,7 @@ function windowsOf(relative: string, device: string): Reached[] {
     const source = String(f['id.orig_h']);
     if (f['id.resp_h'] !== device || isLocal(source) || !isGlobalUnicast(source)) continue;
     const history = String(f.history ?? '');
-    if (!history.startsWith('S') && !history.startsWith('D')) continue;
+    if (!history.startsWith('S') && !(history.startsWith('D') && f.proto !== 'tcp')) continue;
     if (Number(f['id.orig_p']) < 1024 && Number(f['id.resp_p']) >= 1024) continue;
     if (['icmp', 'ipv6-icmp', 'icmp6'].includes(String(f.proto))) continue;
     const ts = Number(f.ts) * 1000;

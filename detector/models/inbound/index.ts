@@ -27,8 +27,9 @@ import { isGlobalUnicast, NON_GLOBAL } from '../rare-destination';
  * scores higher and carries ATT&CK for ICS T0883 (Internet Accessible Device).
  *
  * Every anomaly names the external addresses of its window (`related.ip`, the most active first, up to
- * `MAX_NAMED`). Only connections the external side really opened count: the originator's SYN (TCP) or data (UDP)
- * seen first, and not a reply from a service port to an ephemeral one, as for rare destinations.
+ * `MAX_NAMED`). Only connections the external side really opened count: the originator's SYN seen first (TCP; a
+ * connection picked up mid-stream is the rest of one the device opened) or its data (UDP), and not a reply from a
+ * service port to an ephemeral one.
  */
 
 export const MODEL_ID = 'inbound' as const;
@@ -157,6 +158,8 @@ export class InboundModel implements DetectionModel {
       { terms: { 'destination.ip': local } },
       { bool: { must_not: [{ terms: { 'source.ip': [...local, ...NON_GLOBAL] } }, { terms: { 'network.transport': ['icmp', 'ipv6-icmp', 'icmp6'] } }] } },
       ...OPENED_BY_ORIGINATOR,
+      // A TCP connection picked up mid-stream (data first, state OTH) is the rest of one the device opened, not one the internet opened.
+      { bool: { must_not: [{ bool: { filter: [{ term: { 'network.transport': 'tcp' } }], must_not: [{ prefix: { 'zeek.conn.history': 'S' } }] } }] } },
     );
     // A device's buckets may go on in the next page: it is judged with the next page's devices.
     let open: Reached | undefined;
