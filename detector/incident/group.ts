@@ -102,9 +102,13 @@ function relatedOf(a: WrittenAnomaly): string[] {
   return (a.document as { related?: { ip?: string[] } }).related?.ip ?? [];
 }
 
+/** The set of each incident's `relatedIp`, kept while the incident is in hand, so that adding stays cheap. */
+const relatedSets = new WeakMap<Incident, Set<string>>();
+
 function addRelated(inc: Incident, ips: Iterable<string>): void {
   if (inc.relatedIp.length >= MAX_RELATED_IP) return;
-  const have = new Set(inc.relatedIp);
+  let have = relatedSets.get(inc);
+  if (!have) relatedSets.set(inc, (have = new Set(inc.relatedIp)));
   for (const ip of ips) {
     if (have.has(ip) || !isIp(ip)) continue;
     have.add(ip);

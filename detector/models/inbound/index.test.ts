@@ -1,7 +1,7 @@
 import { readZeekLog } from '../../../ingest/normalize/zeek/corpus.fixture';
 import { localNetworkMatcher } from '../../../ingest/enrich/direction';
 import { isGlobalUnicast } from '../rare-destination';
-import { addBucket, ANSWERED_STATES, judgeInbound, MAX_NAMED, nextState, type InboundState, type Reached } from '.';
+import { addBucket, ANSWERED_STATES, judgeInbound, MAX_NAMED, nextState, worthWriting, type InboundState, type Reached } from '.';
 
 const WINDOW_MS = 15 * 60_000;
 const HALF_LIFE = 7 * 86_400_000;
@@ -92,6 +92,17 @@ describe('inbound on a real day of a computer reached from the internet (008)', 
     expect(judgeInbound(learned, 30, ['502/tcp'], true).score).toBeGreaterThan(judgeInbound(learned, 30, ['502/tcp']).score);
     // The usual background stays background, OT or not: the first reach was the alert.
     expect(judgeInbound(learned, Math.round(learned.stats.mean), [], true).score).toBeLessThan(60);
+  });
+
+  it('writes the usual use of an exposed service no more, but every probe of another port', () => {
+    const learned = judged[judged.length - 1].state;
+    const usual = Math.round(learned.stats.mean);
+    const served = judgeInbound(learned, usual, ['8008/tcp']);
+    expect(worthWriting(served, ['8008/tcp'], learned)).toBe(false);
+    expect(worthWriting(served, ['8008/tcp', '23/tcp'], learned)).toBe(true);
+    expect(worthWriting(judgeInbound(learned, usual * 4, ['8008/tcp']), ['8008/tcp'], learned)).toBe(true);
+    // On the real day, every window reached the computer on ports it does not serve: all are written.
+    expect(judged.every((j, i) => worthWriting(j.verdict, j.r.ports.keys(), i === 0 ? undefined : judged[i - 1].state))).toBe(true);
   });
 
   it('names the addresses of a window, and counts each once across ports', () => {

@@ -21,7 +21,8 @@ import { isGlobalUnicast, NON_GLOBAL } from '../rare-destination';
  * - `inbound` otherwise: an alert the first time the internet reaches the device at all, and when far more
  *   external addresses reach it than usually do (robust z-score, as the other volume judgements); an observation
  *   for the usual background of probes, which joins the device's open incident (`incident/group.ts`) so that the
- *   incident names every address that reached the device while it was open.
+ *   incident names every address that reached the device while it was open. The usual use of an exposed service
+ *   (only ports it already serves, in the usual numbers) is learned and not written.
  *
  * An OT device (in a zone of Purdue level 2 or below, or answering on an industrial port) reached from the internet
  * scores higher and carries ATT&CK for ICS T0883 (Internet Accessible Device).
@@ -131,6 +132,16 @@ export function judgeInbound(state: InboundState | undefined, sources: number, a
   return { kind: 'inbound', score, newPorts, z, surge, firstReach };
 }
 
+/**
+ * Whether a window is written: always, except the usual traffic of an exposed service (every port reached is one the
+ * device already serves to the internet, in the usual numbers), which is what the service is for.
+ */
+export function worthWriting(v: InboundVerdict, ports: Iterable<string>, state: InboundState | undefined): boolean {
+  if (v.kind !== 'inbound' || v.firstReach || v.surge || state === undefined) return true;
+  for (const p of ports) if (state.exposed[p] === undefined) return true;
+  return false;
+}
+
 function isIndustrial(portKey: string): boolean {
   const [port, transport] = portKey.split('/');
   return industrialPort(transport, Number(port)) !== undefined;
@@ -215,7 +226,7 @@ export class InboundModel implements DetectionModel {
       const otZone = level !== undefined && level <= OT_MAX_LEVEL ? zone : undefined;
       const ot = otZone !== undefined || answeredPorts.some(isIndustrial);
       const verdict = judgeInbound(b?.state, count, answeredPorts, ot);
-      this.emit(ctx, r, count, verdict, b, ot ? (otZone ?? 'industrial port') : undefined);
+      if (worthWriting(verdict, r.ports.keys(), b?.state)) this.emit(ctx, r, count, verdict, b, ot ? (otZone ?? 'industrial port') : undefined);
       // What triage found malicious or suspicious is not learned, nor what happens in a maintenance window that keeps it out.
       const learn = ctx.maintenance.mayLearn(MODEL_ID, [r.device], window.start) && !ctx.feedback.isTainted(MODEL_ID, r.device);
       const next = learn ? nextState(b?.state, count, answeredPorts, r.first, ctx.halfLifeMs) : (b?.state ?? { stats: emptyStats(), exposed: {} });
