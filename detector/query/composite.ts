@@ -22,6 +22,12 @@ export interface CompositeBucket {
   [agg: string]: unknown;
 }
 
+/** The time of a bucket's `first` (a `min` of `@timestamp`); `fallback` when the aggregation gave none. */
+export function firstTime(bucket: CompositeBucket, fallback: number): number {
+  const v = (bucket.first as { value?: number | null } | undefined)?.value;
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+}
+
 interface CompositePage {
   buckets: CompositeBucket[];
   after_key?: Record<string, unknown>;

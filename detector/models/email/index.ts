@@ -3,10 +3,10 @@ import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor, scoreFrom } from '../../baseline/decay';
 import { registeredDomain } from '../../features/domain';
 import { LookalikeIndex, type Lookalike } from '../../features/lookalike';
-import { compositePages, windowQuery, type CompositeBucket } from '../../query/composite';
+import { compositePages, firstTime, windowQuery } from '../../query/composite';
 import { str } from '../conn-query';
 import { formatDays, round } from '../format';
-import type { DetectionModel, DetectionWindow, ModelContext } from '../model';
+import type { DetectionModel, ModelContext } from '../model';
 import { judgeSenders, MAX_ROWS_PER_SENDER, MIN_SCORE, type RecipientRow } from './association';
 import { judgeAuth, learnAuth, mechanismOf, verdictOf, type Mechanism } from './auth';
 import { CampaignClusters, campaignScore, rarityOf, type Cluster } from './campaign';
@@ -166,7 +166,7 @@ export class EmailModel implements DetectionModel {
           batch.set(from.address, rows);
         }
         if (rows.length >= MAX_ROWS_PER_SENDER) continue;
-        rows.push({ recipient: to, first: firstOf(b, ctx.window), count: b.doc_count });
+        rows.push({ recipient: to, first: firstTime(b, ctx.window.start), count: b.doc_count });
         batched++;
       }
       if (ctx.baselines.pending > 5000) await ctx.baselines.spill();
@@ -204,7 +204,7 @@ export class EmailModel implements DetectionModel {
           client,
           subject: str(b.key.subject),
           messages: b.doc_count,
-          first: firstOf(b, ctx.window),
+          first: firstTime(b, ctx.window.start),
           recipients,
           moreRecipients: (to?.sum_other_doc_count ?? 0) > 0,
         };
@@ -237,7 +237,7 @@ export class EmailModel implements DetectionModel {
         const d = parseDomain(str(b.key.domain));
         const mechanism = mechanismOf(str(b.key.name) ?? '');
         if (!d || !mechanism || !ctx.partition.owns(d.organisation)) continue;
-        domains.addVerdict(d.organisation, d.domain, mechanism, verdictOf(mechanism, str(b.key.result) ?? ''), b.doc_count, firstOf(b, ctx.window));
+        domains.addVerdict(d.organisation, d.domain, mechanism, verdictOf(mechanism, str(b.key.result) ?? ''), b.doc_count, firstTime(b, ctx.window.start));
       }
     }
   }
@@ -476,12 +476,6 @@ export class EmailModel implements DetectionModel {
       ...(senders.length ? { email: { from: { address: senders[0] }, to: { address: recipients.slice(0, 100) } } } : {}),
     });
   }
-}
-
-/** The time of a row's first message; the window start when the aggregation gave none. */
-function firstOf(b: CompositeBucket, window: DetectionWindow): number {
-  const v = (b.first as { value?: number | null } | undefined)?.value;
-  return typeof v === 'number' && Number.isFinite(v) ? v : window.start;
 }
 
 function ipsOf(values: Iterable<string>): string[] {

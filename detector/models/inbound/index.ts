@@ -2,12 +2,12 @@ import type { Baseline } from '../../baseline/store';
 import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, emptyStats, observe, robustZ, scoreFrom, spreadOf, type EwStats } from '../../baseline/decay';
 import { industrialPort } from '../../features/ot';
-import { compositePages, type CompositeBucket } from '../../query/composite';
+import { compositePages, firstTime } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, OPENED_BY_ORIGINATOR, str } from '../conn-query';
 import { formatCount, listing, round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
 import { icsTechnique, OT_MAX_LEVEL, zoneLevel } from '../ot/flows';
-import { isGlobalUnicast, NON_GLOBAL } from '../rare-destination';
+import { formatAgo, isGlobalUnicast, NON_GLOBAL } from '../rare-destination';
 
 /**
  * Inbound: an internal device reached from the internet. A connection that an external address opened to a local
@@ -205,7 +205,7 @@ export class InboundModel implements DetectionModel {
           transport: str(b.key.transport) ?? 'unknown',
           connections: b.doc_count,
           answered: (b.answered as { doc_count?: number } | undefined)?.doc_count ?? 0,
-          first: firstOf(b, ctx.window.start),
+          first: firstTime(b, ctx.window.start),
         });
       }
       if (done.length > 0) await this.judge(ctx, done);
@@ -278,7 +278,7 @@ export class InboundModel implements DetectionModel {
       peer: newlyServed.size > 0 ? { type: 'host', id: named[0] } : top ? { type: 'host', id: top.ip } : undefined,
       key: 'inbound',
       score: v.score,
-      time: Number.isFinite(r.first) ? r.first : window.start,
+      time: r.first,
       explanation,
       figures: {
         observed: count,
@@ -317,15 +317,4 @@ export class InboundModel implements DetectionModel {
       network: { direction: 'inbound', ...(v.newPorts.length ? { transport: v.newPorts[0].split('/')[1] } : {}) },
     });
   }
-}
-
-function firstOf(b: CompositeBucket, fallback: number): number {
-  const v = (b.first as { value: number | null } | undefined)?.value;
-  return v === null || v === undefined ? fallback : v;
-}
-
-function formatAgo(ms: number): string {
-  if (ms < 3_600_000) return `${Math.max(1, Math.round(ms / 60_000))} min`;
-  if (ms < DAY_MS) return `${round(ms / 3_600_000, 1)} h`;
-  return `${round(ms / DAY_MS, 1)} days`;
 }

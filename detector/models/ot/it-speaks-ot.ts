@@ -2,7 +2,7 @@ import type { Baseline } from '../../baseline/store';
 import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS } from '../../baseline/decay';
 import { industrialPort, isIndustrialService } from '../../features/ot';
-import { compositePages } from '../../query/composite';
+import { compositePages, firstTime } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
 import type { DeviceState } from '../new-connection';
 import type { ModelContext } from '../model';
@@ -100,7 +100,7 @@ export async function runItSpeaksOt(ctx: ModelContext): Promise<void> {
       const service = str(b.key.service);
       const services = service === undefined ? [] : [service];
       const peer = str(b.key.peer)!;
-      const first = (b.first as { value: number | null }).value ?? window.start;
+      const first = firstTime(b, window.start);
       const same = current.flows.find((f) => f.peer === peer && f.port === port && f.transport === transport);
       if (same) {
         // One flow per peer and port; a connection Zeek gave several services adds a bucket per service.

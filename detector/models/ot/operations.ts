@@ -4,7 +4,7 @@ import { DAY_MS, decayFactor } from '../../baseline/decay';
 import { ZEEK_EVENTS_PATTERN } from '../../../common/es/names';
 import { ZEEK_LOG_FIELDS } from '../../../common/es/templates/zeek-fields';
 import { classifyOperation, OT_OPERATION_FIELDS, type OperationClass } from '../../features/ot';
-import { compositePages, windowQuery } from '../../query/composite';
+import { compositePages, firstTime, windowQuery } from '../../query/composite';
 import { str } from '../conn-query';
 import type { ModelContext } from '../model';
 import { listing, round } from '../format';
@@ -315,7 +315,7 @@ export async function collectOperations(ctx: ModelContext): Promise<Map<string, 
           pair = { master, device, protocol: spec.protocol, unit, ops: new Map(), objects: [], first: Number.POSITIVE_INFINITY };
           pairs.set(key, pair);
         }
-        const first = (b.first as { value: number | null } | undefined)?.value ?? ctx.window.start;
+        const first = firstTime(b, ctx.window.start);
         pair.first = Math.min(pair.first, first);
         if (!unitProtocol && unitValue !== undefined && pair.objects.length < MAX_OBJECTS && !pair.objects.includes(unitValue)) pair.objects.push(unitValue);
         let entry = pair.ops.get(op.name);

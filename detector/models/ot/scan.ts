@@ -1,7 +1,7 @@
 import type { Baseline } from '../../baseline/store';
 import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, emptyStats, observe, robustZ, scoreFrom, spreadOf, type EwStats } from '../../baseline/decay';
-import { compositePages } from '../../query/composite';
+import { compositePages, firstTime } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
 import type { ModelContext } from '../model';
 import { listing, round } from '../format';
@@ -90,7 +90,7 @@ export async function runScan(ctx: ModelContext): Promise<void> {
       if (inOtZone) current.byZone++;
       if (industrial) current.byPort++;
       current.flows += b.doc_count;
-      current.first = Math.min(current.first, (b.first as { value: number | null }).value ?? window.start);
+      current.first = Math.min(current.first, firstTime(b, window.start));
       if (current.sample.length < SAMPLE) current.sample.push(peer);
       if (zone !== undefined && inOtZone && !current.zones.includes(zone)) current.zones.push(zone);
     }

@@ -2,7 +2,7 @@ import type { Conduit, Zone } from '../../../common/config/detector-schema';
 import { DAY_MS } from '../../baseline/decay';
 import { learnedBaseline } from '../../baseline/store';
 import { conduitAllows } from '../../feedback/scope';
-import { compositePages } from '../../query/composite';
+import { compositePages, firstTime } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, str } from '../conn-query';
 import type { ModelContext } from '../model';
 import { listing } from '../format';
@@ -127,7 +127,7 @@ async function sweep(ctx: ModelContext, from: Zone, to: Zone): Promise<void> {
       if (protocol !== undefined && !v.protocols.includes(protocol)) v.protocols.push(protocol);
       if (v.peers.length < MAX_PEERS && !v.peers.includes(peer)) v.peers.push(peer);
       v.count += b.doc_count;
-      v.first = Math.min(v.first, (b.first as { value: number | null }).value ?? window.start);
+      v.first = Math.min(v.first, firstTime(b, window.start));
     }
   }
   if (bySource.size === 0) return;

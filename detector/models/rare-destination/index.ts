@@ -3,7 +3,7 @@ import { getDomain } from 'tldts';
 import type { Baseline } from '../../baseline/store';
 import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor, scoreFrom } from '../../baseline/decay';
-import { compositePages, windowQuery, type CompositeBucket } from '../../query/composite';
+import { compositePages, firstTime, windowQuery, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, OPENED_BY_ORIGINATOR, str } from '../conn-query';
 import { formatCount, round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
@@ -303,7 +303,7 @@ class RareWindow {
           ip: ips[0],
           port: Number(termKeys(b, 'ports')[0] ?? 0),
           transport: 'tcp',
-          first: minOf(b, ctx.window.start),
+          first: firstTime(b, ctx.window.start),
           connections: b.doc_count,
         });
       }
@@ -347,7 +347,7 @@ class RareWindow {
         const device = str(b.key.device);
         const dest = str(b.key.dest);
         if (device === undefined || dest === undefined || !isGlobalUnicast(dest) || ctx.isLocal(dest)) continue;
-        const first = minOf(b, ctx.window.start);
+        const first = firstTime(b, ctx.window.start);
         const answered = (b.answered as { doc_count?: number } | undefined)?.doc_count ?? 0;
         if (open && open.key === dest && open.device === device) {
           open.first = Math.min(open.first, first);
@@ -578,11 +578,6 @@ class RareWindow {
 function termKeys(bucket: CompositeBucket, name: string): string[] {
   const agg = bucket[name] as { buckets?: Array<{ key: string | number; key_as_string?: string }> } | undefined;
   return (agg?.buckets ?? []).map((b) => b.key_as_string ?? String(b.key));
-}
-
-function minOf(bucket: CompositeBucket, fallback: number): number {
-  const v = (bucket.first as { value?: number | null } | undefined)?.value;
-  return typeof v === 'number' ? v : fallback;
 }
 
 function formatRate(r: number): string {
