@@ -185,14 +185,17 @@ async function joinObservations(client: Client, observations: WrittenAnomaly[], 
   }
 }
 
-/** For each entity, the highest-scored incident naming it that was open at `since` or later. */
-async function findOpenMany(client: Client, entities: string[], since: number): Promise<Map<string, Incident>> {
+/**
+ * For each entity, the highest-scored incident naming it that was open at `since` or later, among the `size`
+ * highest-scored incidents naming any of them.
+ */
+async function findOpenMany(client: Client, entities: string[], since: number, size = 10_000): Promise<Map<string, Incident>> {
   const out = new Map<string, Incident>();
   for (let i = 0; i < entities.length; i += ENTITY_CHUNK) {
     const chunk = entities.slice(i, i + ENTITY_CHUNK);
     const r = await client.search<StoredIncident>({
       index: INCIDENTS_INDEX,
-      size: 10_000,
+      size,
       ignore_unavailable: true,
       sort: [{ 'incident.score': 'desc' }],
       query: { bool: { filter: [{ terms: { 'incident.entities': chunk } }, { range: { 'incident.end': { gte: since, format: 'epoch_millis' } } }] } },
@@ -221,10 +224,9 @@ function fromStored(s: StoredIncident): Incident {
   };
 }
 
-/** The highest-scored incident naming any of `keys` that was open at `since` or later. */
+/** The highest-scored incident naming any of `keys` that was open at `since` or later: one hit is enough. */
 async function findOpen(client: Client, keys: string[], since: number): Promise<Incident | undefined> {
-  let best: Incident | undefined;
-  for (const inc of (await findOpenMany(client, keys, since)).values()) if (!best || inc.score > best.score) best = inc;
+  const [best] = (await findOpenMany(client, keys, since, 1)).values();
   return best;
 }
 
