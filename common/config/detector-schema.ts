@@ -22,7 +22,7 @@ export const cidr = z.string().refine(
 const positiveInt = () => z.number().int().positive();
 const isoTime = z.iso.datetime({ offset: true }).describe('ISO 8601 time with its zone, such as 2026-11-24T22:00:00Z');
 
-export const MODEL_IDS = ['new_connection', 'rare_destination', 'inbound', 'volume', 'beacon', 'dns', 'ot', 'email'] as const;
+export const MODEL_IDS = ['new_connection', 'rare_destination', 'inbound', 'protocol', 'volume', 'beacon', 'dns', 'ot', 'email'] as const;
 export type ModelId = (typeof MODEL_IDS)[number];
 
 export const zoneSchema = z.strictObject({
@@ -85,6 +85,7 @@ export const detectorSchema = z
           })
           .prefault({}),
         inbound: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+        protocol: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
         volume: z
           .strictObject({
             enabled: z.boolean().default(true),
