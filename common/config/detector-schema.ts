@@ -82,6 +82,9 @@ export const detectorSchema = z
           .strictObject({
             enabled: z.boolean().default(true),
             maxDevices: positiveInt().default(2).describe('An external destination contacted by at most this many internal devices is rare.'),
+            uploadBytes: positiveInt()
+              .default(10_000_000)
+              .describe('Bytes a device sends a rare destination in one window, ten times what it gets back, that make an upload worth reporting.'),
           })
           .prefault({}),
         inbound: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),

@@ -18,7 +18,8 @@ import {
   SIMDA_V6,
   ZED_DNS,
 } from '../../detector/models/dns/corpus.fixture';
-import { isFailure } from '../../detector/models/dns/failures';
+import { domainShape, isFailure } from '../../detector/models/dns/failures';
+import { isGlobalUnicast } from '../../detector/models/rare-destination';
 import { registrableDomain } from '../../detector/models/dns/stats';
 import { ResolvedNames, unusedNames } from '../../detector/models/dns/unused';
 import { localNetworkMatcher } from '../../ingest/enrich/direction';
@@ -108,6 +109,16 @@ describe('vigil detect: the DNS model on real captures', () => {
       const linked = await es().count({ index: anomaly.events.index, query: anomaly.events.query });
       expect(linked.count).toBe(failed.length);
       expect(anomaly.events.count).toBe(failed.length);
+      // The names of the burst's template that did resolve, and where they pointed: the algorithm's live servers.
+      const failedNames = new Set(failed.map((e) => e.name));
+      const siblings = lookups.filter((e) => e.client === client && e.rcode === 'NOERROR' && /^[a-z]{7}\.com$/.test(e.name!) && !failedNames.has(e.name));
+      const template = siblings.filter((e) => domainShape({ domain: e.name!, suffix: 'com' }) === 'com|CVCVCVC');
+      expect(template.length).toBeGreaterThan(10);
+      const pointed = new Set(template.flatMap((e) => e.answers).filter((a) => isIP(a) !== 0 && isGlobalUnicast(a)));
+      expect(pointed.size).toBeGreaterThan(3);
+      expect([...burst!.related.ip].sort()).toEqual([client, ...pointed].sort());
+      expect(anomaly.figures.details.resolved_siblings).toBe(new Set(template.map((e) => e.name)).size);
+      expect(burst!.message).toMatch(/ \d+ domains of the same shape did resolve \(.+\), to \d+ addresses \(/);
     }
     // The IPv6 address's burst is the larger one, and scores higher.
     const score = (client: string) => anomalies.find((a) => a.vigil.anomaly.kind === 'dns_failure_burst' && a.vigil.anomaly.entity.id === client)!.vigil.anomaly.score;

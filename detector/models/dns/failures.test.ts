@@ -1,6 +1,6 @@
 import { DAY_MS, emptyStats } from '../../baseline/decay';
-import { clientWindows, dnsEvents, KOVTER_DNS, resolverLookups, SIMDA_DNS, SIMDA_V4, SIMDA_V6, WINDOW_MS, ZED_DNS } from './corpus.fixture';
-import { failureExplanation, FailureTally, isFailure, judgeFailures, learnFailures, tallyRow, type FailureState } from './failures';
+import { clientWindows, dnsEvents, KOVTER_DNS, lookupRows, resolverLookups, SIMDA_DNS, SIMDA_V4, SIMDA_V6, WINDOW_MS, ZED_DNS } from './corpus.fixture';
+import { burstShape, domainShape, MIN_SHAPE_DOMAINS, failureExplanation, FailureTally, isFailure, judgeFailures, learnFailures, tallyRow, type FailureState } from './failures';
 import type { ClientWindow } from './lookups';
 import { MIN_HISTORY_WINDOWS } from './stats';
 
@@ -159,5 +159,55 @@ describe('failureExplanation', () => {
     const v = judgeFailures(c.failures, state, 30 * WINDOW_MS, HALF_LIFE, 15)!;
     const text = failureExplanation(c.client, c.failures, v, 15, 3 * DAY_MS);
     expect(text).toMatch(/its usual [0-9.]+ \(±[0-9.]+\) over 3 days/);
+  });
+});
+
+describe('the names of a burst that did resolve (same shape as the failing ones)', () => {
+  it('gives a registered domain its suffix and the pattern of its label', () => {
+    expect(domainShape({ domain: 'gacyvah.com', suffix: 'com' })).toBe('com|CVCVCVC');
+    expect(domainShape({ domain: 'vowyzuk.com', suffix: 'com' })).toBe('com|CVCVCVC');
+    expect(domainShape({ domain: 'youtube.com', suffix: 'com' })).toBe('com|VVVCVCV');
+    expect(domainShape({ domain: 'bbc.co.uk', suffix: 'co.uk' })).toBe('co.uk|CCC');
+    expect(domainShape({ domain: 'web-2day.net', suffix: 'net' })).toBe('net|CVC-DCVV');
+  });
+
+  it("finds Simda's template in its failures, and the resolved names that follow it", () => {
+    for (const client of [SIMDA_V6, SIMDA_V4]) {
+      const c = windowOf(simda, client);
+      expect(burstShape(c.failures)).toBe('com|CVCVCVC');
+      expect(c.siblings.length).toBeGreaterThan(10);
+      // Every sibling resolved in the capture, follows the template, and none of its lookups failed.
+      const events = resolverLookups(dnsEvents(SIMDA_DNS)).filter((e) => e.client === client);
+      for (const name of c.siblings) {
+        const mine = events.filter((e) => e.name === name);
+        expect(mine.some((e) => e.rcode === 'NOERROR')).toBe(true);
+        expect(mine.some((e) => isFailure(e.rcode))).toBe(false);
+        expect(name).toMatch(/^[bcdfghjklmnpqrstvwxz][aeiouy][bcdfghjklmnpqrstvwxz][aeiouy][bcdfghjklmnpqrstvwxz][aeiouy][bcdfghjklmnpqrstvwxz]\.com$/);
+      }
+    }
+    // The v6 address resolved every name of the template that its resolver answered.
+    const v6 = windowOf(simda, SIMDA_V6);
+    const resolved = new Set(
+      resolverLookups(dnsEvents(SIMDA_DNS))
+        .filter((e) => e.client === SIMDA_V6 && e.rcode === 'NOERROR' && /^[a-z]{7}\.com$/.test(e.name!) && domainShape({ domain: e.name!, suffix: 'com' }) === 'com|CVCVCVC')
+        .map((e) => e.name),
+    );
+    const failed = new Set(resolverLookups(dnsEvents(SIMDA_DNS)).filter((e) => e.client === SIMDA_V6 && isFailure(e.rcode)).map((e) => e.name));
+    expect(new Set(v6.siblings)).toEqual(new Set([...resolved].filter((n) => !failed.has(n))));
+  });
+
+  it('finds no template among the names that ordinary clients fail to resolve, so names nothing of theirs', () => {
+    // No ordinary client of the corpus fails under five domains in one window; all the failing names of the WRCCDC
+    // and Kovter captures together, as if one client had failed them all at once, have no common shape (enough of
+    // them to be judged: a shape needs five domains).
+    const tally = new FailureTally();
+    for (const file of [ZED_DNS, KOVTER_DNS]) {
+      const events = resolverLookups(dnsEvents(file)).filter((e) => isFailure(e.rcode));
+      for (const row of lookupRows(events)) tallyRow(tally, row);
+    }
+    const all = tally.summary();
+    expect(all.domains).toBeGreaterThanOrEqual(MIN_SHAPE_DOMAINS);
+    expect(burstShape(all)).toBeUndefined();
+    for (const windows of [zed, kovter]) for (const c of windows.values()) expect(c.siblings).toEqual([]);
   });
 });

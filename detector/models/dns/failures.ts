@@ -66,6 +66,8 @@ export interface FailureSummary {
   suffixes: Map<string, number>;
   /** The first failing domains, in the sweep's order. */
   examples: string[];
+  /** Failing domains per letter shape (`domainShape`). */
+  shapes: Map<string, number>;
   /** Time of the first failed lookup (epoch ms); undefined without failures. */
   first?: number;
 }
@@ -83,6 +85,7 @@ export class FailureTally {
   private readonly domains = new Set<string>();
   private readonly suffixes = new Map<string, number>();
   private readonly examples: string[] = [];
+  private readonly shapes = new Map<string, number>();
 
   /** `reg` is `registrableDomain(row.name)`, passed in because the caller computes it once per name. */
   add(row: LookupRow, reg: { domain: string; suffix: string } | undefined): void {
@@ -97,11 +100,39 @@ export class FailureTally {
     if (this.domains.has(reg.domain) || this.domains.size >= MAX_DOMAINS) return;
     this.domains.add(reg.domain);
     if (this.examples.length < MAX_EXAMPLES) this.examples.push(reg.domain);
+    const shape = domainShape(reg);
+    this.shapes.set(shape, (this.shapes.get(shape) ?? 0) + 1);
   }
 
   summary(): FailureSummary {
-    return { lookups: this.lookups, names: this.names, domains: this.domains.size, suffixes: this.suffixes, examples: this.examples, first: this.first };
+    return { lookups: this.lookups, names: this.names, domains: this.domains.size, suffixes: this.suffixes, examples: this.examples, shapes: this.shapes, first: this.first };
   }
+}
+
+/**
+ * The letter shape of a registered domain: its public suffix and the pattern of vowels (`a e i o u y`), other
+ * letters, digits and other characters of the label before it. A generation algorithm writes its names from one
+ * template (Simda's `gacyvah.com`, `vowyzuk.com`: `com|CVCVCVC`), so the names of a burst share a shape; the names
+ * a person or a program uses do not.
+ */
+export function domainShape(reg: { domain: string; suffix: string }): string {
+  const label = reg.domain.slice(0, Math.max(0, reg.domain.length - reg.suffix.length - 1)).toLowerCase();
+  let pattern = '';
+  for (const ch of label) pattern += /[aeiouy]/.test(ch) ? 'V' : /[a-z]/.test(ch) ? 'C' : /[0-9]/.test(ch) ? 'D' : '-';
+  return `${reg.suffix}|${pattern}`;
+}
+
+/** Failing domains of one shape, from which a burst's shape is trusted. */
+export const MIN_SHAPE_DOMAINS = 5;
+/** Share of the failing domains that must have that shape. */
+export const MIN_SHAPE_SHARE = 0.5;
+
+/** The shape most of a burst's failing domains share, when they do (a generation algorithm's template). */
+export function burstShape(s: FailureSummary): string | undefined {
+  let best: [string, number] | undefined;
+  for (const e of s.shapes) if (!best || e[1] > best[1]) best = e;
+  if (!best || best[1] < MIN_SHAPE_DOMAINS || best[1] < MIN_SHAPE_SHARE * s.domains) return undefined;
+  return best[0];
 }
 
 /** Convenience for rows whose registrable domain is not known yet. */

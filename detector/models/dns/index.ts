@@ -6,10 +6,11 @@ import type { Partition } from '../../partition';
 import { compositePages, windowQuery } from '../../query/composite';
 import { connQuery, str } from '../conn-query';
 import { round } from '../format';
+import { isGlobalUnicast } from '../rare-destination';
 import type { DetectionModel, ModelContext } from '../model';
 import { FAILURE_RCODES, failureExplanation, judgeFailures, learnFailures, type FailureState } from './failures';
 import { ClientLookups, type ClientWindow } from './lookups';
-import type { Expectation } from './stats';
+import { plural, registrableDomain, type Expectation } from './stats';
 import { familiarity, learnedNormal, learnTunnel, mergeTunnelStates, tunnelAnomalyScore, tunnelExplanation, type TunnelDomainState } from './tunnel';
 import { judgeUnused, learnUnused, ResolvedNames, unusedExplanation, unusedNames, type UnusedState } from './unused';
 
@@ -17,7 +18,8 @@ import { judgeUnused, learnUnused, ResolvedNames, unusedExplanation, unusedNames
  * The DNS model: what a local client asks its resolver, per window, read from Zeek `dns` events.
  * - `dns_tunnel`: many unique, high-information names under one registered domain (`tunnel.ts`);
  * - `dns_failure_burst`: lookups failing under many registered domains, as a domain generation algorithm's do
- *   (`failures.ts`);
+ *   (`failures.ts`); when most failing domains share one letter shape (the algorithm's template), the names of that
+ *   shape that did resolve and the addresses they pointed to are named too: the algorithm's live servers;
  * - `dns_unused_names`: names resolved to addresses the client then never connected to (`unused.ts`).
  *
  * Two composite sweeps per window, each ordered by client so that one client's rows are contiguous and only the
@@ -40,6 +42,8 @@ const NOT_NAME_SERVICES: Record<string, unknown> = { bool: { must_not: [{ terms:
 const DNS_PORTS = [53, 853];
 /** Clients judged per baseline read. */
 const BATCH = 256;
+/** Addresses a failure burst names, resolved by its names of the same shape. */
+const MAX_SIBLING_ADDRESSES = 1000;
 /** Addresses checked per `conn` request. */
 const ADDRESS_BATCH = 4096;
 /** Connections up to a minute after the window still count as using a name resolved in it. */
@@ -125,7 +129,7 @@ export class DnsModel implements DetectionModel {
       const learns = ctx.maintenance.mayLearn(this.id, [c.client], window.start);
       ctx.count(0, 1);
       if (c.tunnels.length > 0) this.judgeTunnels(ctx, c, domains, learns && !tainted);
-      this.judgeFailureBurst(ctx, c, b);
+      await this.judgeFailureBurst(ctx, c, b);
       if (!learns) continue;
       const state: FailureState = tainted ? (b?.state ?? { domains: emptyStats(), lookups: emptyStats() }) : learnFailures(b?.state, c.failures, window.start, ctx.halfLifeMs);
       baselines.put(this.clientBaseline(ctx, 'failures', c.client, b, c.first, state, tainted));
@@ -195,12 +199,21 @@ export class DnsModel implements DetectionModel {
     }
   }
 
-  private judgeFailureBurst(ctx: ModelContext, c: ClientWindow, b: Baseline<FailureState> | undefined): void {
+  private async judgeFailureBurst(ctx: ModelContext, c: ClientWindow, b: Baseline<FailureState> | undefined): Promise<void> {
     const { window } = ctx;
     const s = c.failures;
     if (s.lookups === 0) return;
     const v = judgeFailures(s, b?.state, window.start, ctx.halfLifeMs, ctx.config.detector.windowMinutes);
     if (!v) return;
+    // The burst's names that did resolve point at what the algorithm's operator registered: its servers.
+    const siblings = v.driver === 'domains' ? c.siblings : [];
+    const addresses = siblings.length > 0 ? await this.resolvedAddresses(ctx, c.client, siblings) : [];
+    const siblingDomains = [...new Set(siblings.map((n) => registrableDomain(n)?.domain ?? n))];
+    const siblingText =
+      siblings.length === 0
+        ? ''
+        : ` ${plural(siblingDomains.length, 'domain')} of the same shape did resolve (${siblingDomains.slice(0, 3).join(', ')}${siblingDomains.length > 3 ? ', ...' : ''})` +
+          (addresses.length > 0 ? `, to ${plural(addresses.length, 'address', 'addresses')} (${addresses.slice(0, 3).join(', ')}${addresses.length > 3 ? ', ...' : ''}).` : '.');
     const e = v.driver === 'lookups' && v.lookups ? v.lookups : v.domains;
     const historyMs = b ? window.start - b.first_seen : undefined;
     this.emitClientCount(ctx, {
@@ -208,7 +221,7 @@ export class DnsModel implements DetectionModel {
       client: c.client,
       score: v.score,
       time: s.first ?? c.first,
-      explanation: failureExplanation(c.client, s, v, ctx.config.detector.windowMinutes, historyMs),
+      explanation: failureExplanation(c.client, s, v, ctx.config.detector.windowMinutes, historyMs) + siblingText,
       observed: v.driver === 'lookups' ? s.lookups : s.domains,
       expected: e,
       historyMs,
@@ -224,11 +237,31 @@ export class DnsModel implements DetectionModel {
         baseline: v.domains.own ? 'client' : 'prior',
         suffixes: Object.fromEntries([...s.suffixes.entries()].sort((x, y) => y[1] - x[1]).slice(0, 10)),
         examples: s.examples,
+        ...(siblings.length > 0 ? { resolved_siblings: siblingDomains.length, sibling_examples: siblingDomains.slice(0, 10), sibling_addresses: addresses.length } : {}),
       },
       events: { terms: { 'dns.response_code': [...FAILURE_RCODES] } },
       techniques: v.driver === 'domains' ? [TECHNIQUE_DGA] : [],
-      hosts: s.examples,
+      hosts: [...s.examples, ...siblingDomains.slice(0, 20)],
+      ips: addresses,
     });
+  }
+
+  /** Global unicast addresses the client's lookups of `names` resolved to in the window, at most `MAX_SIBLING_ADDRESSES`. */
+  private async resolvedAddresses(ctx: ModelContext, client: string, names: string[]): Promise<string[]> {
+    const addresses: string[] = [];
+    for await (const page of compositePages(ctx.client, {
+      index: ZEEK_EVENTS_PATTERN,
+      query: this.dnsQuery(ctx, { term: { 'source.ip': client } }, { terms: { 'dns.question.name': names } }, { exists: { field: 'dns.resolved_ip' } }),
+      size: ctx.config.detector.pageSize,
+      sources: [{ address: { terms: { field: 'dns.resolved_ip' } } }],
+    })) {
+      for (const b of page) {
+        const ip = str(b.key.address);
+        if (ip !== undefined && isGlobalUnicast(ip) && !ctx.isLocal(ip)) addresses.push(ip);
+      }
+      if (addresses.length >= MAX_SIBLING_ADDRESSES) break;
+    }
+    return addresses.slice(0, MAX_SIBLING_ADDRESSES);
   }
 
   /** An anomaly about a count of one client's window against what the client usually does. */
@@ -251,6 +284,8 @@ export class DnsModel implements DetectionModel {
       details: Record<string, unknown>;
       techniques: NonNullable<AnomalyDraft['techniques']>;
       hosts: string[];
+      /** Addresses named besides the client's. */
+      ips?: string[];
     },
   ): void {
     ctx.emit({
@@ -274,7 +309,7 @@ export class DnsModel implements DetectionModel {
       },
       events: { index: ZEEK_EVENTS_PATTERN, query: this.dnsQuery(ctx, { term: { 'source.ip': a.client } }, a.events), count: a.lookups },
       techniques: a.techniques,
-      related: { ip: [a.client], hosts: a.hosts },
+      related: { ip: [a.client, ...(a.ips ?? [])], hosts: a.hosts },
       source: { ip: a.client },
       network: { protocol: 'dns' },
     });

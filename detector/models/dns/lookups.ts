@@ -1,5 +1,5 @@
 import { TunnelAccumulator } from '../../features/domain';
-import { FailureTally, type FailureSummary, type LookupRow } from './failures';
+import { burstShape, domainShape, FailureTally, isFailure, type FailureSummary, type LookupRow } from './failures';
 import { registrableDomain } from './stats';
 import { tunnelCandidate, type TunnelCandidate } from './tunnel';
 
@@ -22,12 +22,27 @@ export interface ClientWindow {
   first: number;
   failures: FailureSummary;
   tunnels: TunnelCandidate[];
+  /**
+   * Names that resolved in the window under registered domains with the shape most of the failing ones share (a
+   * generation algorithm's names that exist: its live servers, sinkholes and parked domains), at most `MAX_SIBLINGS`.
+   */
+  siblings: string[];
 }
+
+/** Resolved names kept per registered domain, for the siblings of a burst. */
+const NAMES_PER_DOMAIN = 4;
+
+/** Resolved names of a burst's shape kept per client and window. */
+export const MAX_SIBLINGS = 1000;
 
 interface DomainLookups {
   acc: TunnelAccumulator;
   lookups: number;
   first: number;
+  suffix: string;
+  /** Names under it that resolved (the first few), and whether some lookup under it failed. */
+  resolved: string[];
+  failed: boolean;
 }
 
 export class ClientLookups {
@@ -56,10 +71,12 @@ export class ClientLookups {
     let d = this.domains.get(reg.domain);
     if (!d) {
       if (this.domains.size >= MAX_TUNNEL_DOMAINS) return;
-      d = { acc: new TunnelAccumulator(reg.domain), lookups: 0, first: row.first };
+      d = { acc: new TunnelAccumulator(reg.domain), lookups: 0, first: row.first, suffix: reg.suffix, resolved: [], failed: false };
       this.domains.set(reg.domain, d);
     }
     d.lookups += row.docs;
+    if (row.rcode === 'NOERROR' && d.resolved.length < NAMES_PER_DOMAIN && !d.resolved.includes(row.name)) d.resolved.push(row.name);
+    else if (isFailure(row.rcode)) d.failed = true;
     if (row.first < d.first) d.first = row.first;
     // One query per name and type: repeats of a name are cache refreshes, not payload, and would dilute the mean
     // information per query; rows that differ only by response code are the same question.
@@ -75,6 +92,16 @@ export class ClientLookups {
       if (c) tunnels.push(c);
     }
     tunnels.sort((a, b) => b.tunneling - a.tunneling || (a.domain < b.domain ? -1 : 1));
-    return { client: this.client, lookups: this.lookups, first: this.first, failures: this.failures.summary(), tunnels: tunnels.slice(0, MAX_CANDIDATES) };
+    const failures = this.failures.summary();
+    const shape = burstShape(failures);
+    const siblings: string[] = [];
+    if (shape !== undefined) {
+      for (const [domain, d] of this.domains) {
+        if (d.resolved.length === 0 || d.failed || domainShape({ domain, suffix: d.suffix }) !== shape) continue;
+        siblings.push(...d.resolved.slice(0, MAX_SIBLINGS - siblings.length));
+        if (siblings.length >= MAX_SIBLINGS) break;
+      }
+    }
+    return { client: this.client, lookups: this.lookups, first: this.first, failures, tunnels: tunnels.slice(0, MAX_CANDIDATES), siblings };
   }
 }

@@ -3,7 +3,20 @@ import type { ZeekRecord } from '../../../ingest/parse/zeek/record';
 import { anomalyId, type AnomalyDraft } from '../../anomaly/anomaly';
 import { NO_FEEDBACK, type Feedback } from '../../feedback/evaluations';
 import { CorpusEs, STRATOSPHERE, corpusRecords, documents, replay, shifted } from '../volume/corpus-es.fixture';
-import { ORG_MIN_WINDOWS, RareDestinationModel, destinationName, isGlobalUnicast, portTerm, rareScore, withContact, type DestinationState, type RareFacts } from '.';
+import {
+  ORG_MIN_WINDOWS,
+  RareDestinationModel,
+  destinationName,
+  isGlobalUnicast,
+  judgeUpload,
+  portTerm,
+  rareScore,
+  uploadedBefore,
+  withContact,
+  withUpload,
+  type DestinationState,
+  type RareFacts,
+} from '.';
 
 const LOCAL = ['147.32.0.0/16', '192.168.0.0/16', 'fc00::/7', 'fe80::/10'];
 const NJRAT = `${STRATOSPHERE}/001-zeek-scenario-malicious/labeled-conn.log`;
@@ -188,4 +201,80 @@ describe('rare destination scoring', () => {
     const later = withContact(devices, INFECTED, 39_000 + 5 * HALF_LIFE + day, HALF_LIFE, 16);
     expect(Object.keys(later)).toEqual([INFECTED]);
   });
+});
+
+describe('uploads to a rare destination', () => {
+  /** The AndroidTester RAT capture (003): a phone on a VPN whose RAT pushes tens of megabytes to its server on 1337/tcp. */
+  const ANDROID = `${STRATOSPHERE}/003-zeek-scenario-malicious/conn.log`;
+  const PHONE = '10.8.0.61';
+  const SERVER = '147.32.83.234';
+  const DEFAULT_LOCAL = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7', 'fe80::/10'];
+
+  /** Bytes the phone sent and received per (window, destination), from the real log, for connections it opened. */
+  function windowsOfUploads(): Map<string, { sent: number; received: number }> {
+    const byKey = new Map<string, { sent: number; received: number }>();
+    for (const r of readZeekLog(ANDROID)) {
+      const f = r.fields as Record<string, unknown>;
+      if (f['id.orig_h'] !== PHONE || !String(f.history ?? '').startsWith('S')) continue;
+      const key = `${windowOf(Number(f.ts) * 1000)}|${f['id.resp_h']}`;
+      const t = byKey.get(key) ?? { sent: 0, received: 0 };
+      t.sent += Number(f.orig_bytes) || 0;
+      t.received += Number(f.resp_bytes) || 0;
+      byKey.set(key, t);
+    }
+    return byKey;
+  }
+
+  it('reports the RAT pushing data to its server on the first day, and nothing else of the capture', async () => {
+    const es = new CorpusEs(documents(corpusRecords([ANDROID, `${STRATOSPHERE}/003-zeek-scenario-malicious/dns.log`]), DEFAULT_LOCAL));
+    expect(es.windows(WINDOW_MS).length).toBeLessThan(ORG_MIN_WINDOWS);
+    const drafts = await replay(new RareDestinationModel(), es, { local: DEFAULT_LOCAL });
+    expect(drafts.map((d) => [d.kind, d.entity.id, d.peer?.id])).toEqual([['data_to_rare', PHONE, SERVER]]);
+    const [upload] = drafts;
+    expect(upload.score).toBeGreaterThanOrEqual(60);
+    expect(upload.techniques?.map((t) => t.id)).toEqual(['T1041', 'T1571']);
+    // The figures are the log's: what the phone sent the server in that window, and the little that came back.
+    const expected = windowsOfUploads().get(`${windowOf(upload.time)}|${SERVER}`)!;
+    expect(expected.sent).toBeGreaterThan(40_000_000);
+    expect(upload.figures.observed).toBe(expected.sent);
+    expect(upload.figures.details?.received).toBe(expected.received);
+    expect(upload.explanation).toMatch(/^10\.8\.0\.61 sent 4\d\.\d MB to 147\.32\.83\.234:1337\/tcp over \d connections and got [\d.]+ kB back/);
+    // The largest upload to anything else was a tenth of the threshold.
+    const others = [...windowsOfUploads()].filter(([k]) => !k.endsWith(`|${SERVER}`)).map(([, v]) => v.sent);
+    expect(Math.max(...others)).toBeLessThan(1_000_000);
+  });
+
+  it('learns a device that sends the same host as much again the next day (a nightly backup) and reports a far larger one', async () => {
+    const day = 86_400;
+    const twice = [...corpusRecords([ANDROID]), ...corpusRecords([ANDROID], shifted(day))];
+    const drafts = await replay(new RareDestinationModel(), new CorpusEs(documents(twice, DEFAULT_LOCAL)), { local: DEFAULT_LOCAL });
+    expect(drafts.filter((d) => d.kind === 'data_to_rare')).toHaveLength(1);
+    // Against what it sent before: far more is news again, the same or less is not.
+    const before = 41_800_000;
+    expect(judgeUploadScore(before * 0.9, before)).toBeUndefined();
+    expect(judgeUploadScore(before * 5, before)).toBeGreaterThanOrEqual(60);
+  });
+
+  it('leaves out a symmetric exchange and a small one, and scores a destination other devices use lower', () => {
+    expect(judgeUpload(50e6, 10e6, 0, 10e6, true, 0)).toBeUndefined();
+    expect(judgeUpload(5e6, 0, 0, 10e6, true, 0)).toBeUndefined();
+    const alone = judgeUpload(50e6, 0, 0, 10e6, false, 0)!.score;
+    expect(judgeUpload(50e6, 0, 0, 10e6, false, 1)!.score).toBeLessThan(alone);
+    expect(judgeUpload(50e6, 0, 0, 10e6, true, 0)!.score).toBeGreaterThan(alone);
+  });
+
+  it('keeps what devices uploaded per destination, decayed, for the latest devices only', () => {
+    let uploads: Record<string, [number, number]> | undefined;
+    expect(withUpload(undefined, PHONE, 500_000, 0, 0)).toBeUndefined();
+    for (let i = 0; i < 20; i++) uploads = withUpload(uploads, `10.0.0.${i}`, 2_000_000, 0, i);
+    expect(Object.keys(uploads!)).toHaveLength(16);
+    expect(uploads!['10.0.0.0']).toBeUndefined();
+    const state = { devices: {}, ports: [], connections: 0, uploads } as DestinationState;
+    expect(uploadedBefore(state, '10.0.0.19', 19, HALF_LIFE)).toBe(2_000_000);
+    expect(uploadedBefore(state, '10.0.0.19', 19 + HALF_LIFE, HALF_LIFE)).toBeCloseTo(1_000_000, -3);
+  });
+
+  function judgeUploadScore(sent: number, before: number): number | undefined {
+    return judgeUpload(sent, 0, before, 10_000_000, true, 0)?.score;
+  }
 });

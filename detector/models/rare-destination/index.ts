@@ -5,7 +5,7 @@ import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor, scoreFrom } from '../../baseline/decay';
 import { compositePages, firstTime, windowQuery, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, OPENED_BY_ORIGINATOR, str } from '../conn-query';
-import { formatCount, round } from '../format';
+import { formatBytes, formatCount, round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
 
 /**
@@ -40,6 +40,13 @@ import type { DetectionModel, ModelContext } from '../model';
  * destination is written (most as low-score observations), so the set of anomalies does not depend on how the
  * work is partitioned; the score does, slightly, since each partition keeps the habit of its share of
  * destinations (scaled by the partition count).
+ *
+ * Uploads (`data_to_rare`): in any window, also while the organisation's baseline is young, a device that sends a
+ * rare destination (an address that carried no TLS or HTTP name) at least `uploadBytes`, ten times what came back
+ * and more than four times what it sent there before (decayed, per device, on the destination's baseline), is
+ * reported: scored by size, higher on a port few destinations use (ATT&CK T1041, T1571). Exfiltration to a server
+ * of the attacker's does not wait for a quarter day of history, and a host a device backs up to every night is
+ * learned after the first.
  *
  * Only connections the device really opened count: TCP with the originator's SYN seen, UDP with the originator
  * speaking first, and not a reply from a service port to an ephemeral one (Zeek takes some replies to internet
@@ -76,6 +83,8 @@ export const NON_GLOBAL = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.
 export interface DestinationState {
   /** Internal devices that contacted it: [first contact, last contact] (epoch ms). */
   devices: Record<string, [number, number]>;
+  /** Bytes internal devices sent it, decayed: [bytes, time of the last upload] (devices that sent at least `UPLOAD_KEPT`). */
+  uploads?: Record<string, [number, number]>;
   /** `port/transport` used, up to a few. */
   ports: string[];
   connections: number;
@@ -184,6 +193,44 @@ export function withContact(devices: Record<string, [number, number]>, device: s
   return Object.fromEntries(entries.slice(0, cap));
 }
 
+/** Uploads below this are not remembered per device (nothing to learn from them). */
+const UPLOAD_KEPT = 1_000_000;
+const UPLOADS_CAP = 16;
+/** An upload: at least this many times the bytes that came back. */
+const UPLOAD_RATIO = 10;
+
+export interface UploadVerdict {
+  score: number;
+  unusualPort: boolean;
+}
+
+/** Bytes the device sent the destination before, decayed to `t`. */
+export function uploadedBefore(state: DestinationState | undefined, device: string, t: number, halfLifeMs: number): number {
+  const u = state?.uploads?.[device];
+  return u ? u[0] * decayFactor(t - u[1], halfLifeMs) : 0;
+}
+
+/**
+ * Whether a device's window of traffic to a rare destination is an upload worth reporting: at least `minBytes` sent,
+ * `UPLOAD_RATIO` times what came back, and more than four times what it sent there before (decayed): a device that
+ * backs up to the same host every night learns it. Scored by size, higher on a port few destinations use.
+ */
+export function judgeUpload(sent: number, received: number, before: number, minBytes: number, unusualPort: boolean, others: number): UploadVerdict | undefined {
+  if (sent < minBytes || sent < UPLOAD_RATIO * received || before * 4 > sent) return undefined;
+  const size = Math.min(85, 58 + 10 * Math.log10(sent / minBytes));
+  const score = (size + (unusualPort ? 6 : 0)) * (others >= 0.5 ? 0.9 : 1);
+  return { score: Math.round(score * 10) / 10, unusualPort };
+}
+
+/** A destination's uploads after a window: the device's decayed total, kept from `UPLOAD_KEPT` on, the latest `UPLOADS_CAP`. */
+export function withUpload(uploads: Record<string, [number, number]> | undefined, device: string, sent: number, before: number, t: number): Record<string, [number, number]> | undefined {
+  if (sent <= 0 || (uploads?.[device] === undefined && sent < UPLOAD_KEPT)) return uploads;
+  const entries = Object.entries(uploads ?? {}).filter(([d]) => d !== device);
+  entries.push([device, [before + sent, t]]);
+  entries.sort((a, b) => b[1][1] - a[1][1]);
+  return Object.fromEntries(entries.slice(0, UPLOADS_CAP));
+}
+
 interface Pair {
   kind: 'ip' | 'name';
   /** Baseline key: the address, or the registered domain. */
@@ -199,6 +246,9 @@ interface Pair {
   connections: number;
   /** Connections that got data back (addresses). */
   answered?: number;
+  /** Payload bytes the device sent and received (addresses). */
+  sent?: number;
+  received?: number;
 }
 
 const emptyOrganisation = (): OrganisationState => ({ destinations: 0, names: 0, rare: 0, deviceWindows: 0, t: 0, ports: {} });
@@ -339,6 +389,8 @@ class RareWindow {
       aggs: {
         first: { min: { field: '@timestamp' } },
         answered: { filter: { range: { 'destination.bytes': { gt: 0 } } } },
+        sent: { sum: { field: 'source.bytes' } },
+        received: { sum: { field: 'destination.bytes' } },
       },
     })) {
       const pairs: Pair[] = [];
@@ -349,15 +401,19 @@ class RareWindow {
         if (device === undefined || dest === undefined || !isGlobalUnicast(dest) || ctx.isLocal(dest)) continue;
         const first = firstTime(b, ctx.window.start);
         const answered = (b.answered as { doc_count?: number } | undefined)?.doc_count ?? 0;
+        const sent = (b.sent as { value?: number } | undefined)?.value ?? 0;
+        const received = (b.received as { value?: number } | undefined)?.value ?? 0;
         if (open && open.key === dest && open.device === device) {
           open.first = Math.min(open.first, first);
           open.connections += b.doc_count;
           open.answered! += answered;
+          open.sent! += sent;
+          open.received! += received;
           if (b.doc_count <= open.most) continue;
           open.most = b.doc_count;
         } else {
           if (open) pairs.push(open);
-          open = { kind: 'ip', key: dest, device, ip: dest, port: 0, transport: 'unknown', first, connections: b.doc_count, answered, most: b.doc_count };
+          open = { kind: 'ip', key: dest, device, ip: dest, port: 0, transport: 'unknown', first, connections: b.doc_count, answered, sent, received, most: b.doc_count };
         }
         open.port = Number(b.key.port ?? 0);
         open.transport = str(b.key.transport) ?? 'unknown';
@@ -431,12 +487,17 @@ class RareWindow {
     // Known to this device: contacted before (not so long ago that it faded), or earlier in this window (another
     // name of the same domain, or a re-run of the window). Only the contact is updated then.
     const familiar = mine !== undefined && (mine[0] >= window.start || contactWeight(mine, pair.first, ctx.halfLifeMs) >= FORGET_WEIGHT);
+    let others = 0;
+    for (const [d, c] of Object.entries(devices)) if (d !== pair.device) others += contactWeight(c, pair.first, ctx.halfLifeMs);
+    const rare = 1 + others <= ctx.config.detector.models.rare_destination.maxDevices + 1e-9;
+    // An address that carried a TLS or HTTP name is judged by that name.
+    const judgedByName = pair.kind === 'ip' && this.named.has(`${pair.device}|${pair.key}`);
+    const priorUpload = uploadedBefore(dest?.state, pair.device, pair.first, ctx.halfLifeMs);
+    if (rare && !judgedByName && pair.sent !== undefined) {
+      const upload = judgeUpload(pair.sent, pair.received ?? 0, priorUpload, ctx.config.detector.models.rare_destination.uploadBytes, this.unusualPort(pair), others);
+      if (upload) this.emitUpload(pair, dest, upload, others, priorUpload);
+    }
     if (!familiar) {
-      let others = 0;
-      for (const [d, c] of Object.entries(devices)) if (d !== pair.device) others += contactWeight(c, pair.first, ctx.halfLifeMs);
-      const rare = 1 + others <= ctx.config.detector.models.rare_destination.maxDevices + 1e-9;
-      // An address that carried a TLS or HTTP name is judged by that name.
-      const judgedByName = pair.kind === 'ip' && this.named.has(`${pair.device}|${pair.key}`);
       if (rare && this.mature && !judgedByName) {
         this.emit(pair, dest, habit, others);
         if (!tainted && mayLearn) {
@@ -456,10 +517,12 @@ class RareWindow {
       if (pair.kind === 'ip') this.next.destinations += 1;
       else this.next.names += 1;
     }
+    const uploads = withUpload(dest?.state.uploads, pair.device, pair.sent ?? 0, priorUpload, pair.first);
     const state: DestinationState = {
       devices: withContact(devices, pair.device, pair.first, ctx.halfLifeMs, cap),
       ports: newPort && ports.length < DESTINATION_PORTS_CAP ? [...ports, portKey] : ports,
       connections: (dest?.state.connections ?? 0) + pair.connections,
+      ...(uploads ? { uploads } : {}),
     };
     const ref = { model: this.model, kind: pair.kind, entity: { type: pair.kind === 'ip' ? 'host' : 'domain', id: pair.key }, key: pair.key };
     // One observation per window, however many devices and names reach the destination in it.
@@ -477,6 +540,56 @@ class RareWindow {
       delete ports[least];
     }
     ports[portKey] = (ports[portKey] ?? 0) + 1;
+  }
+
+  /** A port few of the organisation's destinations use; while the organisation is young, any port from 1024 up. */
+  private unusualPort(pair: Pair): boolean {
+    if (!this.mature) return pair.port === 0 || pair.port >= 1024;
+    return portTerm(pair.port, this.before.ports[`${pair.port}/${pair.transport}`] ?? 0, this.before.destinations) >= 0.5;
+  }
+
+  private emitUpload(pair: Pair, dest: Baseline<DestinationState> | undefined, v: UploadVerdict, others: number, before: number): void {
+    const { ctx } = this;
+    const { window } = ctx;
+    const portKey = `${pair.port}/${pair.transport}`;
+    const sent = pair.sent ?? 0;
+    const received = pair.received ?? 0;
+    const otherCount = Math.round(others);
+    const rarity = rarityText(dest, otherCount, pair.first);
+    const history = before >= UPLOAD_KEPT / 10 ? `it had sent it about ${formatBytes(before)} before (decayed)` : 'it had not sent it anything of size before';
+    const port = !v.unusualPort ? '' : this.mature ? `; port ${portKey} is one few destinations of the organisation use` : `; port ${portKey} is not a system port (below 1024)`;
+    const explanation =
+      `${pair.device} sent ${formatBytes(sent)} to ${pair.key}:${portKey} over ${formatCount(pair.connections)} connection${pair.connections === 1 ? '' : 's'} ` +
+      `and got ${formatBytes(received)} back, ${rarity}; ${history}${port}.`;
+    const techniques = [{ id: 'T1041', name: 'Exfiltration Over C2 Channel' }];
+    if (v.unusualPort) techniques.push({ id: 'T1571', name: 'Non-Standard Port' });
+    ctx.emit({
+      model: this.model,
+      kind: 'data_to_rare',
+      domain: 'network',
+      entity: { type: 'host', id: pair.device },
+      peer: { type: 'host', id: pair.key },
+      key: `upload:${pair.key}`,
+      score: v.score,
+      time: pair.first,
+      explanation,
+      figures: {
+        observed: sent,
+        expected: Math.round(before),
+        history_days: this.org ? round((window.start - this.org.first_seen) / DAY_MS) : 0,
+        first_seen: dest?.first_seen ?? pair.first,
+        peers: otherCount + 1,
+        count: pair.connections,
+        unit: 'bytes sent',
+        details: { destination: pair.key, port: pair.port, transport: pair.transport, sent, received, sent_before: Math.round(before), other_devices: round(others), unusual_port: v.unusualPort },
+      },
+      events: { index: CONN_INDEX, query: eventsLink(window, 'zeek.conn', { 'source.ip': pair.device, 'destination.ip': pair.key }), count: pair.connections },
+      techniques,
+      related: { ip: [pair.device, pair.key] },
+      source: { ip: pair.device },
+      destination: { ip: pair.key, port: pair.port || undefined },
+      network: { transport: pair.transport, direction: 'outbound' },
+    });
   }
 
   private emit(pair: Pair, dest: Baseline<DestinationState> | undefined, habit: Baseline<HabitState>, others: number): void {
@@ -506,9 +619,7 @@ class RareWindow {
         ? ` (${formatCount(pair.connections)} connection${pair.connections === 1 ? '' : 's'}${pair.answered === 0 ? ', none answered' : ''})`
         : '';
     const otherCount = Math.round(others);
-    const rarity = !dest
-      ? `a destination no internal device had contacted before`
-      : `which ${otherCount === 0 ? 'no other internal device has' : `only ${otherCount} other internal device${otherCount === 1 ? ' has' : 's have'}`} contacted since it was first seen ${formatAgo(pair.first - dest.first_seen)} ago`;
+    const rarity = rarityText(dest, otherCount, pair.first);
     const onPort = Math.round(facts.portDestinations * this.partitions);
     const portNote =
       s.port >= 0.5
@@ -573,6 +684,13 @@ class RareWindow {
       network: { transport: pair.transport, direction: 'outbound' },
     });
   }
+}
+
+/** How rare a destination is, for explanations: who else contacted it since it was first seen. */
+function rarityText(dest: Baseline<DestinationState> | undefined, otherCount: number, at: number): string {
+  if (!dest) return 'a destination no internal device had contacted before';
+  const who = otherCount === 0 ? 'no other internal device has' : `only ${otherCount} other internal device${otherCount === 1 ? ' has' : 's have'}`;
+  return `which ${who} contacted since it was first seen ${formatAgo(at - dest.first_seen)} ago`;
 }
 
 function termKeys(bucket: CompositeBucket, name: string): string[] {

@@ -4,7 +4,7 @@ import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor, emptyStats, hourOfWeek, observe, robustZ, scoreFrom, spreadOf, type EwStats } from '../../baseline/decay';
 import { compositePages, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, str } from '../conn-query';
-import { figure, formatCount, round } from '../format';
+import { figure, formatBytes, formatCount, round } from '../format';
 import type { DetectionModel, DetectionWindow, ModelContext } from '../model';
 
 /**
@@ -472,17 +472,6 @@ function eventCount(direction: Direction, metric: Metric, volume: DeviceVolume):
   if (metric !== 'bytes') return volume[direction].connections;
   // Bytes flow both ways over connections either side opened.
   return direction === 'outbound' || direction === 'inbound' ? volume.outbound.connections + volume.inbound.connections : volume.internal_out.connections + volume.internal_in.connections;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = Math.max(0, n);
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? Math.round(v) : v >= 100 ? Math.round(v) : Math.round(v * 10) / 10} ${units[i]}`;
 }
 
 /** `between 02:00 and 02:15 UTC on 2022-06-13`. */
