@@ -74,7 +74,7 @@ describe('vigil detect: protocol violations on real captures', () => {
     const first = kovter[0].vigil.anomaly;
     expect(first.status).toBe('alert');
     expect(first.kind).toBe('protocol_violation');
-    expect(first.explanation).toMatch(/^192\.168\.1\.113 sent traffic Zeek could not parse as the port's protocol to \d+ external hosts \(Zeek weird bad_HTTP_request on port 80, /);
+    expect(first.explanation).toMatch(/^192\.168\.1\.113 opened connections to \d+ external hosts that Zeek could not parse as the port's protocol \(Zeek weird bad_HTTP_request on port 80, /);
     expect(first.explanation).toMatch(/it never did before/);
     expect(kovter[0].threat.technique.id).toEqual(['T1071', 'T1001.001']);
     // The same behaviour all day is background to the first alert, not ninety-six alerts.

@@ -74,12 +74,23 @@ const FORGET_WEIGHT = 0.05;
  * Weirds about the transport or the capture rather than the content a peer sent: TCP and IP state, checksums,
  * fragments, tunnels, asymmetric routing, packets the sensor lost or could not decode, DNS messages without a match.
  */
-const TRANSPORT_WEIRD =
-  /^(TCP_|SYN_|FIN_|RST_|UDP_|ICMP_|ip_|IP_|ipv6_|IPv6_|fragment|excessively_|truncated_|internally_truncated|bad_(TCP|UDP|ICMP|IP|ICMP6)_checksum|data_before_established|possible_split_routing|above_hole|window_recision|active_connection_reuse|inappropriate_FIN|connection_originator_SYN_ack|data_after_reset|unknown_protocol|unknown_packet_type|invalid_inner_IP|DNS_Conn_count_too_large|dns_unmatched_|baroque_SYN|double_SYN|repeated_SYN|spontaneous_|premature_connection_reuse|Teredo_|GRE_|gre_|content_gap|non_ip_packet|ayiya_|vxlan_|geneve_|pppoe_|mpls_|vlan_|ethertype_|bad_IP_|unknown_ether|no_ip_|nflog_|ack_above_hole|pia_)/;
+export const TRANSPORT_WEIRD_PREFIXES: readonly string[] = [
+  'TCP_', 'SYN_', 'FIN_', 'RST_', 'UDP_', 'ICMP_', 'ip_', 'IP_', 'ipv6_', 'IPv6_', 'fragment', 'excessively_',
+  'truncated_', 'internally_truncated', 'bad_TCP_checksum', 'bad_UDP_checksum', 'bad_ICMP_checksum',
+  'bad_IP_checksum', 'bad_ICMP6_checksum', 'data_before_established', 'possible_split_routing', 'above_hole',
+  'window_recision', 'active_connection_reuse', 'inappropriate_FIN', 'connection_originator_SYN_ack',
+  'data_after_reset', 'unknown_protocol', 'unknown_packet_type', 'invalid_inner_IP', 'DNS_Conn_count_too_large',
+  'dns_unmatched_', 'baroque_SYN', 'double_SYN', 'repeated_SYN', 'spontaneous_', 'premature_connection_reuse',
+  'Teredo_', 'GRE_', 'gre_', 'content_gap', 'non_ip_packet', 'ayiya_', 'vxlan_', 'geneve_', 'pppoe_', 'mpls_',
+  'vlan_', 'ethertype_', 'bad_IP_', 'unknown_ether', 'no_ip_', 'nflog_', 'ack_above_hole', 'pia_',
+];
 
 export function isTransportWeird(name: string): boolean {
-  return TRANSPORT_WEIRD.test(name);
+  return TRANSPORT_WEIRD_PREFIXES.some((p) => name.startsWith(p));
 }
+
+/** The same, as a query clause: transport weirds are left out by Elasticsearch, not after the aggregation. */
+const NOT_TRANSPORT_WEIRD: Record<string, unknown> = { bool: { must_not: TRANSPORT_WEIRD_PREFIXES.map((p) => ({ prefix: { 'rule.name': p } })) } };
 
 interface Peer {
   ip: string;
@@ -204,7 +215,7 @@ export class ProtocolModel implements DetectionModel {
   private async sweep(run: Run, deviceField: string, peerField: string, ...filters: Array<Record<string, unknown>>): Promise<void> {
     const { ctx } = run;
     const inbound = deviceField === 'destination.ip';
-    const query = windowQuery(ctx.window.start, ctx.window.end, { term: { 'event.dataset': 'zeek.weird' } }, { exists: { field: peerField } }, ...filters);
+    const query = windowQuery(ctx.window.start, ctx.window.end, { term: { 'event.dataset': 'zeek.weird' } }, { exists: { field: peerField } }, NOT_TRANSPORT_WEIRD, ...filters);
     // A device's buckets may go on in the next page: it is judged with the next page's devices.
     let open: Map<string, Violation> | undefined;
     let openDevice: string | undefined;
@@ -298,10 +309,11 @@ export class ProtocolModel implements DetectionModel {
     const hosts = (n: number, where: string) => `${formatCount(n)} ${where} host${n === 1 ? '' : 's'}`;
     const times = (n: number) => `${formatCount(n)} time${n === 1 ? '' : 's'}`;
     const what = `(Zeek weird ${v.name} on ${portText}, ${times(v.count)})`;
+    // Zeek does not say which side broke the protocol (the weird's name often does): the sentence names the connections.
     const whom =
       v.direction === 'inbound'
-        ? `${hosts(lead.peers, 'external')} sent ${v.device} traffic Zeek could not parse as the port's protocol ${what}`
-        : `${v.device} sent traffic Zeek could not parse as the port's protocol to ${hosts(lead.peers, v.direction === 'outbound' ? 'external' : 'internal')} ${what}`;
+        ? `${hosts(lead.peers, 'external')} opened connections to ${v.device} that Zeek could not parse as the port's protocol ${what}`
+        : `${v.device} opened connections to ${hosts(lead.peers, v.direction === 'outbound' ? 'external' : 'internal')} that Zeek could not parse as the port's protocol ${what}`;
     const history = state !== undefined && state.stats.weight >= MIN_WINDOWS;
     const usual = history ? `about ${formatCount(state!.stats.mean)} peers usually do per window in which it does` : '';
     const common = verdict.others > 0 ? `; ${verdict.others} other device${verdict.others === 1 ? ' shows' : 's show'} it too` : '';
