@@ -21,13 +21,14 @@ import { formatAgo, isGlobalUnicast } from '../rare-destination';
  * window in which the violation occurs, and when the device first showed it; the organisation's baseline keeps which
  * devices show each violation, so that one every device shows (a quirk of a common client) weighs less.
  *
- * Per window, device, name and direction with at least `MIN_PEERS` distinct peers, one anomaly (`protocol_violation`):
- * an alert when the device never showed that violation (higher with more peers, lower when other devices of the
- * organisation show it too) or shows it to far more peers than usual (robust z-score); otherwise an observation,
- * which joins the device's open incident, so that the incident names every host the device sprayed while it was
- * open. Fewer peers are learned and not written. Weirds of the transport and of the capture itself (TCP state,
- * checksums, fragments, split routing, unmatched DNS messages) say nothing about what a device meant to send and
- * are left out (`isTransportWeird`).
+ * Each violation with at least `MIN_PEERS` distinct peers in a window is judged: alert-worthy when the device never
+ * showed it (higher with more peers, lower when other devices of the organisation show it too) or shows it to far
+ * more peers than usual (robust z-score); otherwise an observation, which joins the device's open incident, so that
+ * the incident names every host the device sprayed while it was open. Fewer peers are learned and not written. One
+ * anomaly (`protocol_violation`) per device, direction and window: the violation that scores highest leads, the
+ * others are listed with it. Weirds of the transport and of the capture itself (TCP state, checksums, fragments,
+ * split routing, unmatched DNS messages) say nothing about what a device meant to send and are left out, in the
+ * query (`TRANSPORT_WEIRD_PREFIXES`).
  *
  * Every anomaly names the peers of its window (`related.ip`, the most frequent first, up to `MAX_NAMED`).
  */
