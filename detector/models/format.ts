@@ -23,6 +23,11 @@ export function formatDays(days: number): string {
   return `${Math.round(days)} day${Math.round(days) === 1 ? '' : 's'}`;
 }
 
+/** `3,120 names`, `1 name`. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${formatCount(n)} ${n === 1 ? word : many}`;
+}
+
 /** `a`, `a and b`, `a, b and c`. */
 export function listing(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');

@@ -1,7 +1,7 @@
 import { parse } from 'tldts';
 import { DAY_MS, decayFactor, spreadOf, type EwStats } from '../../baseline/decay';
 import { domainParts } from '../../features/domain';
-import { figure, formatCount, listing } from '../format';
+import { figure, listing, plural } from '../format';
 
 /**
  * What a client's figure is compared with: its own exponentially weighted baseline once it has `minHistory` windows
@@ -60,10 +60,7 @@ export function registrableDomain(name: string): { domain: string; suffix: strin
   return { domain: parts.registeredDomain, suffix: parts.publicSuffix };
 }
 
-/** `3,120 names`, `1 name`. */
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${formatCount(n)} ${n === 1 ? word : many}`;
-}
+export { plural };
 
 /** How long a history spans, for explanations: hours below a day, days above. */
 export function span(ms: number): string {

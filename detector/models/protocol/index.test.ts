@@ -10,6 +10,7 @@ import {
   nextDeviceState,
   othersShowing,
   type ProtocolDeviceState,
+  type ProtocolOrgState,
   type ProtocolVerdict,
   type Violation,
 } from '.';
@@ -114,7 +115,7 @@ describe('protocol violations on a real day of Kovter (009)', () => {
     const common = judgeViolation(undefined, 10, 5).score;
     expect(common).toBeLessThan(alone);
     expect(common).toBeLessThan(60);
-    const org = { names: { bad_HTTP_request: { '10.0.0.1': 0, '10.0.0.2': 0, [KOVTER]: 0 } } };
+    const org: ProtocolOrgState = { names: { bad_HTTP_request: { '10.0.0.1': [0, 0], '10.0.0.2': [0, 0], [KOVTER]: [0, 0] } } };
     expect(othersShowing(org, 'bad_HTTP_request', KOVTER, 3_600_000, HALF_LIFE)).toBe(2);
     // Devices that showed it long ago are forgotten.
     expect(othersShowing(org, 'bad_HTTP_request', KOVTER, 60 * 86_400_000, HALF_LIFE)).toBe(0);

@@ -1,11 +1,11 @@
 import type { Baseline } from '../../baseline/store';
 import { alreadyLearned, learnedBaseline } from '../../baseline/store';
-import { DAY_MS, decayFactor, emptyStats, observe, robustZ, scoreFrom, spreadOf, type EwStats } from '../../baseline/decay';
+import { DAY_MS, emptyStats, observe, robustZ, scoreFrom, spreadOf, type EwStats } from '../../baseline/decay';
 import { compositePages, firstTime, windowQuery } from '../../query/composite';
 import { CONN_INDEX, str } from '../conn-query';
-import { formatCount, listing, round } from '../format';
+import { formatCount, listing, plural, round } from '../format';
 import type { DetectionModel, ModelContext } from '../model';
-import { formatAgo, isGlobalUnicast } from '../rare-destination';
+import { contactWeight, FORGET_WEIGHT, formatAgo, isGlobalUnicast, withContact } from '../rare-destination';
 
 /**
  * Protocol violations: a device whose traffic the sensor's protocol analyzers could not make sense of, with many
@@ -50,8 +50,8 @@ export interface ProtocolDeviceState {
 }
 
 export interface ProtocolOrgState {
-  /** Per weird name: the devices that showed it, with the last time each did. */
-  names: Record<string, Record<string, number>>;
+  /** Per weird name: the devices that showed it, with the first and last time each did (as rare destination's contacts). */
+  names: Record<string, Record<string, [number, number]>>;
 }
 
 /** Distinct peers in a window from which a violation is judged and written. */
@@ -68,8 +68,6 @@ const MAX_TRACKED = 50_000;
 const DEVICE_CAP = 64;
 const ORG_NAMES_CAP = 512;
 const ORG_DEVICES_CAP = 16;
-/** A device's showing of a violation is forgotten by the organisation after about four half-lives. */
-const FORGET_WEIGHT = 0.05;
 
 /**
  * Weirds about the transport or the capture rather than the content a peer sent: TCP and IP state, checksums,
@@ -145,20 +143,17 @@ export function nextDeviceState(state: ProtocolDeviceState | undefined, key: str
   return { violations };
 }
 
-/** Other devices that showed `name`, each counted by how recently it did. */
+/** Other devices that showed `name` and have not faded (about four half-lives). */
 export function othersShowing(org: ProtocolOrgState | undefined, name: string, device: string, at: number, halfLifeMs: number): number {
   let others = 0;
-  for (const [d, t] of Object.entries(org?.names[name] ?? {})) if (d !== device) others += decayFactor(at - t, halfLifeMs) >= FORGET_WEIGHT ? 1 : 0;
+  for (const [d, c] of Object.entries(org?.names[name] ?? {})) if (d !== device && contactWeight(c, at, halfLifeMs) >= FORGET_WEIGHT) others++;
   return others;
 }
 
 function withDevice(org: ProtocolOrgState, name: string, device: string, at: number, halfLifeMs: number): void {
   const devices = org.names[name];
   if (!devices && Object.keys(org.names).length >= ORG_NAMES_CAP) return;
-  const entries = Object.entries(devices ?? {}).filter(([d, t]) => d !== device && decayFactor(at - t, halfLifeMs) >= FORGET_WEIGHT);
-  entries.push([device, Math.max(devices?.[device] ?? 0, at)]);
-  entries.sort((a, b) => b[1] - a[1]);
-  org.names[name] = Object.fromEntries(entries.slice(0, ORG_DEVICES_CAP));
+  org.names[name] = withContact(devices ?? {}, device, at, halfLifeMs, ORG_DEVICES_CAP);
 }
 
 export function newViolation(device: string, name: string, direction: Direction): Violation {
@@ -202,10 +197,16 @@ export class ProtocolModel implements DetectionModel {
     const org = await ctx.baselines.get<ProtocolOrgState>(MODEL_ID, 'organisation', orgKey);
     if (alreadyLearned(org, ctx.window.start)) return;
     const next: ProtocolOrgState = { names: { ...(org?.state.names ?? {}) } };
-    const run: Run = { ctx, org: org?.state, next, seen: false, touched: new Map() };
+    const run: Run = { ctx, org: org?.state, next, seen: false, learned: new Map() };
     // Connections the device opened, keyed by the device; then connections external hosts opened to it.
     await this.sweep(run, 'source.ip', 'destination.ip', { terms: { 'source.ip': local } });
     await this.sweep(run, 'destination.ip', 'source.ip', { terms: { 'destination.ip': local } }, { bool: { must_not: [{ terms: { 'source.ip': local } }] } });
+    // One baseline write per device, however many violations and sweeps it showed up in.
+    for (const [device, l] of run.learned) {
+      const ref = { model: MODEL_ID, kind: 'device', entity: { type: 'host', id: device }, key: device };
+      ctx.baselines.put(learnedBaseline(ctx, ref, l.base, l.first, l.state, { lastSeen: Math.max(l.base?.last_seen ?? 0, l.first) }));
+    }
+    ctx.count(0, run.learned.size);
     if (run.seen) {
       const ref = { model: MODEL_ID, kind: 'organisation', entity: { type: 'organisation', id: 'organisation' }, key: orgKey };
       ctx.baselines.put(learnedBaseline(ctx, ref, org, ctx.window.start, next));
@@ -263,15 +264,16 @@ export class ProtocolModel implements DetectionModel {
     const { window } = ctx;
     run.seen = true;
     const devices = [...new Set(violations.map((v) => v.device))];
-    const known = await ctx.baselines.getMany<ProtocolDeviceState>(MODEL_ID, 'device', devices);
-    const updated = new Set<string>();
+    const known = await ctx.baselines.getMany<ProtocolDeviceState>(MODEL_ID, 'device', devices.filter((d) => !run.learned.has(d)));
     const judged = new Map<string, Judged[]>();
     for (const v of violations) {
-      // A device seen by both sweeps was learned by the first one in this run: that is not a re-run of the window.
-      const b = run.touched.get(v.device) ?? known.get(v.device);
-      if (!run.touched.has(v.device) && alreadyLearned(b, window.start)) continue;
+      // A device seen by both sweeps is being learned in this run: that is not a re-run of the window.
+      const mine = run.learned.get(v.device);
+      const b = mine ? mine.base : known.get(v.device);
+      if (!mine && alreadyLearned(b, window.start)) continue;
+      const current = mine ? mine.state : b?.state;
       const key = `${v.direction}|${v.name}`;
-      const state = b?.state.violations[key];
+      const state = current?.violations[key];
       const peers = v.peers.size + v.untracked;
       if (peers >= MIN_PEERS) {
         const group = `${v.device}|${v.direction}`;
@@ -281,17 +283,9 @@ export class ProtocolModel implements DetectionModel {
       const learn = ctx.maintenance.mayLearn(MODEL_ID, [v.device], window.start) && !ctx.feedback.isTainted(MODEL_ID, v.device);
       if (!learn) continue;
       withDevice(next, v.name, v.device, v.first, ctx.halfLifeMs);
-      const ref = { model: MODEL_ID, kind: 'device', entity: { type: 'host', id: v.device }, key: v.device };
-      const nextState = nextDeviceState(b?.state, key, peers, v.first, ctx.halfLifeMs);
-      // One observation of the device per window, however many violations it shows.
-      const base = run.touched.has(v.device) ? { ...b!, observations: b!.observations - 1 } : b;
-      run.touched.set(v.device, learnedBaseline(ctx, ref, base, v.first, nextState, { lastSeen: Math.max(b?.last_seen ?? 0, v.first) }));
-      updated.add(v.device);
+      run.learned.set(v.device, { base: b, state: nextDeviceState(current, key, peers, v.first, ctx.halfLifeMs), first: Math.min(mine?.first ?? v.first, v.first) });
     }
     for (const group of judged.values()) this.emit(ctx, group);
-    for (const d of updated) ctx.baselines.put(run.touched.get(d)!);
-    ctx.count(0, updated.size);
-    await ctx.baselines.spill();
   }
 
   /** One anomaly per device and direction: the violation that scores highest leads, the others are listed with it. */
@@ -307,19 +301,18 @@ export class ProtocolModel implements DetectionModel {
     const count = group.reduce((n, j) => n + j.v.count, 0);
     const ports = [...v.ports].sort((a, c) => c[1] - a[1]);
     const portText = (ports.length === 1 ? 'port ' : 'ports ') + listing(ports.slice(0, 3).map(([p]) => String(p))) + (ports.length > 3 ? ` and ${ports.length - 3} more` : '');
-    const hosts = (n: number, where: string) => `${formatCount(n)} ${where} host${n === 1 ? '' : 's'}`;
-    const times = (n: number) => `${formatCount(n)} time${n === 1 ? '' : 's'}`;
-    const what = `(Zeek weird ${v.name} on ${portText}, ${times(v.count)})`;
+    const what = `(Zeek weird ${v.name} on ${portText}, ${plural(v.count, 'time')})`;
+    const where = v.direction === 'outbound' ? 'external' : 'internal';
     // Zeek does not say which side broke the protocol (the weird's name often does): the sentence names the connections.
     const whom =
       v.direction === 'inbound'
-        ? `${hosts(lead.peers, 'external')} opened connections to ${v.device} that Zeek could not parse as the port's protocol ${what}`
-        : `${v.device} opened connections to ${hosts(lead.peers, v.direction === 'outbound' ? 'external' : 'internal')} that Zeek could not parse as the port's protocol ${what}`;
+        ? `${plural(lead.peers, 'external host')} opened connections to ${v.device} that Zeek could not parse as the port's protocol ${what}`
+        : `${v.device} opened connections to ${plural(lead.peers, `${where} host`)} that Zeek could not parse as the port's protocol ${what}`;
     const history = state !== undefined && state.stats.weight >= MIN_WINDOWS;
     const usual = history ? `about ${formatCount(state!.stats.mean)} peers usually do per window in which it does` : '';
     const common = verdict.others > 0 ? `; ${verdict.others} other device${verdict.others === 1 ? ' shows' : 's show'} it too` : '';
     const since = state ? `; it first did so ${formatAgo(v.first - state.first)} ago` : '';
-    const also = group.slice(1).map((j) => `${j.v.name} (${hosts(j.peers, '')})`.replace('  ', ' '));
+    const also = group.slice(1).map((j) => `${j.v.name} (${plural(j.peers, 'host')})`);
     const head = verdict.novel ? `${whom}; it never did before${common}` : verdict.surge ? `${whom}: far more than usual, where ${usual}${since}` : `${whom}${history ? `; ${usual}` : ''}${since}`;
     const explanation = `${head}${also.length ? `; also ${listing(also)}` : ''}.`;
     const top = sorted[0]?.[0];
@@ -383,6 +376,6 @@ interface Run {
   org: ProtocolOrgState | undefined;
   next: ProtocolOrgState;
   seen: boolean;
-  /** Device baselines learned in this run (both sweeps). */
-  touched: Map<string, Baseline<ProtocolDeviceState>>;
+  /** What each device's baseline becomes in this run (both sweeps), written once at its end; `base` is the stored one. */
+  learned: Map<string, { base: Baseline<ProtocolDeviceState> | undefined; state: ProtocolDeviceState; first: number }>;
 }

@@ -71,7 +71,7 @@ const ORG_PRIOR_WINDOWS = 24;
 /** Devices a destination remembers at most: enough to know it is not rare. */
 const MIN_DEVICE_CAP = 16;
 /** A device's contact is forgotten when its weight falls below this (about four half-lives). */
-const FORGET_WEIGHT = 0.05;
+export const FORGET_WEIGHT = 0.05;
 const DESTINATION_PORTS_CAP = 8;
 const ORG_PORTS_CAP = 512;
 /** (device, address) pairs that carried a name, kept per window at most. */
@@ -180,7 +180,7 @@ export function destinationName(name: string): string | undefined {
 }
 
 /** Decayed weight of a device's contact at `t`. */
-function contactWeight(contact: [number, number], t: number, halfLifeMs: number): number {
+export function contactWeight(contact: [number, number], t: number, halfLifeMs: number): number {
   return decayFactor(t - contact[1], halfLifeMs);
 }
 
