@@ -147,14 +147,8 @@ async function runWindow(run: WindowRun): Promise<void> {
   const { window, options, part, baselines, writer, zones, maintenance, feedback, summary } = run;
   const { config, client, log } = options;
   const d = config.detector;
-  summary.events += (
-    await client.count({
-      index: EVENT_INDICES,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      query: { range: { '@timestamp': { gte: window.start, lt: window.end, format: 'epoch_millis' } } },
-    })
-  ).count;
+  const tally = await windowDatasets(client, window);
+  summary.events += tally.events;
   for (const model of options.models) {
     if (!d.models[model.id].enabled) continue;
     const began = Date.now();
@@ -171,6 +165,7 @@ async function runWindow(run: WindowRun): Promise<void> {
       isLocal: run.isLocal,
       log,
       halfLifeMs: d.halfLifeDays * DAY_MS,
+      datasets: tally.datasets,
       count(_events, entities) {
         summary.entities += entities;
       },
@@ -197,6 +192,30 @@ async function runWindow(run: WindowRun): Promise<void> {
     await writer.flush();
     stats.seconds += (Date.now() - began) / 1000;
   }
+}
+
+/** Datasets a window can hold, at most: every Zeek log, ICS logs and mail daemons, with room to spare. */
+const MAX_DATASETS = 1000;
+
+/**
+ * The window's events, in all and by dataset. The datasets are left unknown (every model sweep runs) when there are
+ * more than `MAX_DATASETS` of them.
+ */
+export async function windowDatasets(client: Client, window: DetectionWindow): Promise<{ events: number; datasets?: Map<string, number> }> {
+  const r = await client.search({
+    index: EVENT_INDICES,
+    size: 0,
+    track_total_hits: true,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: { range: { '@timestamp': { gte: window.start, lt: window.end, format: 'epoch_millis' } } },
+    aggs: { datasets: { terms: { field: 'event.dataset', size: MAX_DATASETS } } },
+  });
+  const total = r.hits.total;
+  const events = typeof total === 'number' ? total : (total?.value ?? 0);
+  const agg = r.aggregations?.datasets as { buckets: Array<{ key: string; doc_count: number }>; sum_other_doc_count?: number } | undefined;
+  if (!agg || (agg.sum_other_doc_count ?? 0) > 0) return { events };
+  return { events, datasets: new Map(agg.buckets.map((b) => [b.key, b.doc_count])) };
 }
 
 /** The earliest event time at or after `from` (any event index), or undefined when there is none. */

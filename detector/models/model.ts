@@ -36,6 +36,27 @@ export interface ModelContext {
   count(events: number, entities: number): void;
   /** Half-life of baselines in milliseconds. */
   halfLifeMs: number;
+  /**
+   * Events of the window by dataset (`event.dataset`), counted once by the pass, so that a model skips the sweeps
+   * of logs the window does not hold. Undefined when not known: then every sweep runs.
+   */
+  datasets?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Whether the window holds events of any of these datasets (`zeek.conn`; a name ending in `*` is a prefix:
+ * `mail.*`). True when the window's datasets are not known.
+ */
+export function hasEvents(ctx: Pick<ModelContext, 'datasets'>, ...datasets: string[]): boolean {
+  const counted = ctx.datasets;
+  if (counted === undefined) return true;
+  for (const d of datasets) {
+    if (d.endsWith('*')) {
+      const prefix = d.slice(0, -1);
+      for (const [name, n] of counted) if (n > 0 && name.startsWith(prefix)) return true;
+    } else if ((counted.get(d) ?? 0) > 0) return true;
+  }
+  return false;
 }
 
 export interface DetectionModel {

@@ -1,6 +1,10 @@
 import { join } from 'node:path';
-import { ANOMALIES_ALIAS, BASELINES_INDEX, INCIDENTS_INDEX } from '../../common/es/names';
-import type { PassSummary } from '../../detector/pass';
+import { ANOMALIES_ALIAS, BASELINES_INDEX, INCIDENTS_INDEX, MAIL_EVENTS_ALIAS, MAIL_MESSAGES_ALIAS, ZEEK_EVENTS_PATTERN } from '../../common/es/names';
+import type { Client } from '@elastic/elasticsearch';
+import { validateConfig } from '../../common/config/load';
+import { createLogger } from '../../common/log';
+import { allModels } from '../../detector/models';
+import { nextEventTime, runPass, windowDatasets, type PassSummary } from '../../detector/pass';
 import { useTestEsClient } from '../harness/es';
 import { LABELED_CORPUS } from '../support/corpus';
 import { jsonSummary, runVigil, startVigil } from '../support/cli';
@@ -122,5 +126,39 @@ describe('vigil detect on a day of real traffic', () => {
       expect(inc.summary).toMatch(/anomal/);
       for (const id of inc.anomalies) expect(alerts.map((a) => a.vigil.anomaly.id)).toContain(id);
     }
+  });
+
+  it('counts each window by dataset, and models send no request for logs the window does not hold', async () => {
+    const first = await nextEventTime(es(), undefined);
+    expect(first).toBeDefined();
+    const windowMs = 15 * 60_000;
+    const start = Math.floor(first! / windowMs) * windowMs;
+    const window = { start, end: start + windowMs };
+    const inWindow = { range: { '@timestamp': { gte: window.start, lt: window.end, format: 'epoch_millis' } } };
+    const tally = await windowDatasets(es(), window);
+    const conn = (await es().count({ index: ZEEK_EVENTS_PATTERN, query: { bool: { filter: [inWindow, { term: { 'event.dataset': 'zeek.conn' } }] } } })).count;
+    expect(conn).toBeGreaterThan(0);
+    expect(tally.events).toBe(conn);
+    expect([...(tally.datasets ?? new Map())]).toEqual([['zeek.conn', conn]]);
+
+    // A pass over the day in this process, every search kept.
+    await resetDetectorData(es());
+    const searches: Array<{ path: string; body: string }> = [];
+    const client: Client = es().child({});
+    client.diagnostic.on('request', (_err, event) => {
+      const params = event?.meta.request.params;
+      if (!params || !params.path.endsWith('/_search')) return;
+      searches.push({ path: decodeURIComponent(params.path), body: typeof params.body === 'string' ? params.body : JSON.stringify(params.body ?? {}) });
+    });
+    const config = validateConfig({ networks: LOCAL_NETS, log: { level: 'error' } }, 'the test');
+    const summary = await runPass({ client, config, models: allModels(), log: createLogger('error') });
+    expect(summary.windows).toBeGreaterThanOrEqual(90);
+    expect(summary.events).toBe(connEvents);
+    const naming = (dataset: string) => searches.filter((r) => r.body.includes(`"${dataset}"`)).length;
+    // The conn models swept every window; the models of logs this day does not have sent nothing.
+    expect(naming('zeek.conn')).toBeGreaterThanOrEqual(4 * summary.windows);
+    for (const absent of ['zeek.dns', 'zeek.weird', 'zeek.ssl', 'zeek.http', 'zeek.modbus']) expect([absent, naming(absent)]).toEqual([absent, 0]);
+    // The pass's own searches span every event index; the email model's read the mail indices alone.
+    expect(searches.filter((r) => [MAIL_EVENTS_ALIAS, MAIL_MESSAGES_ALIAS].some((mail) => r.path.startsWith(`/${mail}`))).map((r) => r.path)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { compositePages, windowQuery, type CompositeBucket } from '../../query/c
 import { ZEEK_EVENTS_PATTERN } from '../../../common/es/names';
 import { eventsLink, NOT_TO_EVERYONE, str } from '../conn-query';
 import { round } from '../format';
-import type { DetectionModel, ModelContext } from '../model';
+import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 import { beaconScore, hasEnoughData, type BeaconScore } from './score';
 
 /**
@@ -81,6 +81,7 @@ export class BeaconModel implements DetectionModel {
   }
 
   private async sweep(ctx: ModelContext, keying: Keying): Promise<void> {
+    if (!hasEvents(ctx, keying.dataset)) return;
     const { window } = ctx;
     let current: PairSeries | undefined;
     let batch: PairSeries[] = [];

@@ -7,7 +7,7 @@ import { compositePages, windowQuery } from '../../query/composite';
 import { connQuery, str } from '../conn-query';
 import { round } from '../format';
 import { isGlobalUnicast } from '../rare-destination';
-import type { DetectionModel, ModelContext } from '../model';
+import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 import { FAILURE_RCODES, failureExplanation, judgeFailures, learnFailures, type FailureState } from './failures';
 import { ClientLookups, type ClientWindow } from './lookups';
 import { plural, registrableDomain, type Expectation } from './stats';
@@ -58,6 +58,7 @@ export class DnsModel implements DetectionModel {
   readonly id = 'dns' as const;
 
   async run(ctx: ModelContext): Promise<void> {
+    if (!hasEvents(ctx, DNS_DATASET)) return;
     await this.sweepLookups(ctx);
     await this.sweepAnswers(ctx);
   }

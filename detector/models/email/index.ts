@@ -6,7 +6,7 @@ import { LookalikeIndex, type Lookalike } from '../../features/lookalike';
 import { compositePages, firstTime, windowQuery } from '../../query/composite';
 import { str } from '../conn-query';
 import { formatDays, round } from '../format';
-import type { DetectionModel, ModelContext } from '../model';
+import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 import { judgeSenders, MAX_ROWS_PER_SENDER, MIN_SCORE, type RecipientRow } from './association';
 import { judgeAuth, learnAuth, mechanismOf, verdictOf, type Mechanism } from './auth';
 import { CampaignClusters, campaignScore, rarityOf, type Cluster } from './campaign';
@@ -73,6 +73,8 @@ export class EmailModel implements DetectionModel {
   private lookalikes?: { key: string; index: LookalikeIndex };
 
   async run(ctx: ModelContext): Promise<void> {
+    // Messages and milter verdicts are the datasets `mail.message` and `mail.<daemon>`.
+    if (!hasEvents(ctx, 'mail.*')) return;
     const configured = ctx.config.detector.models.email.organisationDomains;
     const learned = await this.learnOrganisationDomains(ctx);
     const known = [...configured, ...learned];

@@ -5,7 +5,7 @@ import { industrialPort } from '../../features/ot';
 import { compositePages, firstTime } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, OPENED_BY_ORIGINATOR, str } from '../conn-query';
 import { formatCount, listing, round } from '../format';
-import type { DetectionModel, ModelContext } from '../model';
+import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 import { icsTechnique, OT_MAX_LEVEL, zoneLevel } from '../ot/flows';
 import { formatAgo, isGlobalUnicast, NON_GLOBAL } from '../rare-destination';
 
@@ -163,7 +163,7 @@ export class InboundModel implements DetectionModel {
 
   async run(ctx: ModelContext): Promise<void> {
     const local = [...ctx.config.networks.local];
-    if (local.length === 0) return;
+    if (local.length === 0 || !hasEvents(ctx, 'zeek.conn')) return;
     const query = connQuery(
       ctx.window,
       { terms: { 'destination.ip': local } },

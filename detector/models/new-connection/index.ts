@@ -4,7 +4,7 @@ import { decayFactor, scoreFrom } from '../../baseline/decay';
 import { compositePages } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, NOT_TO_EVERYONE, str } from '../conn-query';
 import { formatDays, round } from '../format';
-import type { DetectionModel, ModelContext } from '../model';
+import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 import { decodeEdgeSet, EDGE_SET_CAP, edgeHash, encodeEdgeSet, type EdgeSet } from './edge-set';
 
 /**
@@ -92,6 +92,7 @@ export class NewConnectionModel implements DetectionModel {
   readonly id = 'new_connection' as const;
 
   async run(ctx: ModelContext): Promise<void> {
+    if (!hasEvents(ctx, 'zeek.conn')) return;
     const { window } = ctx;
     // The device of a page's last buckets may go on in the next page: it is judged with the next page's devices.
     let open: DeviceRows | undefined;

@@ -1,4 +1,4 @@
-import type { DetectionModel, ModelContext } from '../model';
+import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 import { MODEL_ID } from './flows';
 import { runItSpeaksOt } from './it-speaks-ot';
 import { runOperations } from './operations';
@@ -17,6 +17,8 @@ export class OtModel implements DetectionModel {
   async run(ctx: ModelContext): Promise<void> {
     await runOperations(ctx);
     await ctx.baselines.flush();
+    // The rest reads connections.
+    if (!hasEvents(ctx, 'zeek.conn')) return;
     await runItSpeaksOt(ctx);
     await runScan(ctx);
     await runZones(ctx);

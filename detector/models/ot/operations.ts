@@ -6,7 +6,7 @@ import { ZEEK_LOG_FIELDS } from '../../../common/es/templates/zeek-fields';
 import { classifyOperation, OT_OPERATION_FIELDS, type OperationClass } from '../../features/ot';
 import { compositePages, firstTime, windowQuery } from '../../query/composite';
 import { str } from '../conn-query';
-import type { ModelContext } from '../model';
+import { hasEvents, type ModelContext } from '../model';
 import { listing, round } from '../format';
 import { formatCount, formatSpan, icsTechnique, MODEL_ID, notFromOrToEveryone, protocolName } from './flows';
 
@@ -359,6 +359,7 @@ function decayed<K extends string>(counts: Partial<Record<K, number>>, keep: num
 }
 
 export async function runOperations(ctx: ModelContext): Promise<void> {
+  if (!hasEvents(ctx, ...OPERATION_DATASETS)) return;
   const pairs = await collectOperations(ctx);
   if (pairs.size === 0) return;
   // Pairs grouped by device and protocol (the map's keys start with them), devices judged in batches.

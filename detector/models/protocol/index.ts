@@ -4,7 +4,7 @@ import { DAY_MS, emptyStats, observe, robustZ, scoreFrom, spreadOf, type EwStats
 import { compositePages, firstTime, windowQuery } from '../../query/composite';
 import { CONN_INDEX, str } from '../conn-query';
 import { formatCount, listing, plural, round } from '../format';
-import type { DetectionModel, ModelContext } from '../model';
+import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 import { contactWeight, FORGET_WEIGHT, formatAgo, isGlobalUnicast, withContact } from '../rare-destination';
 
 /**
@@ -192,7 +192,7 @@ export class ProtocolModel implements DetectionModel {
 
   async run(ctx: ModelContext): Promise<void> {
     const local = [...ctx.config.networks.local];
-    if (local.length === 0) return;
+    if (local.length === 0 || !hasEvents(ctx, 'zeek.weird')) return;
     const orgKey = ctx.partition.count === 1 ? 'organisation' : `organisation#${ctx.partition.name}`;
     const org = await ctx.baselines.get<ProtocolOrgState>(MODEL_ID, 'organisation', orgKey);
     if (alreadyLearned(org, ctx.window.start)) return;

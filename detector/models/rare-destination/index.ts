@@ -6,7 +6,7 @@ import { DAY_MS, decayFactor, scoreFrom } from '../../baseline/decay';
 import { compositePages, firstTime, windowQuery, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, OPENED_BY_ORIGINATOR, str } from '../conn-query';
 import { formatBytes, formatCount, round } from '../format';
-import type { DetectionModel, ModelContext } from '../model';
+import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 
 /**
  * Rare destination: a local device opens a connection to an external destination that (almost) no other device
@@ -78,6 +78,9 @@ const ORG_PORTS_CAP = 512;
 const NAMED_PAIRS_CAP = 100_000;
 
 /** Addresses never treated as destinations, excluded in the query already (the code checks the range too). */
+/** The logs that name destinations: TLS server names and HTTP hosts. */
+const NAME_DATASETS = ['zeek.ssl', 'zeek.http'];
+
 export const NON_GLOBAL = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/3', '::/127', 'fe80::/10', 'ff00::/8'];
 
 export interface DestinationState {
@@ -258,7 +261,7 @@ export class RareDestinationModel implements DetectionModel {
 
   async run(ctx: ModelContext): Promise<void> {
     const local = ctx.config.networks.local;
-    if (local.length === 0) return;
+    if (local.length === 0 || !hasEvents(ctx, 'zeek.conn', ...NAME_DATASETS)) return;
     const run = new RareWindow(ctx, this.id);
     if (!(await run.begin())) return;
     await run.names();
@@ -310,10 +313,11 @@ class RareWindow {
   /** Connections that carried a TLS server name or an HTTP Host, by registered domain and device. */
   async names(): Promise<void> {
     const { ctx } = this;
+    if (!hasEvents(ctx, ...NAME_DATASETS)) return;
     const query = windowQuery(
       ctx.window.start,
       ctx.window.end,
-      { terms: { 'event.dataset': ['zeek.ssl', 'zeek.http'] } },
+      { terms: { 'event.dataset': NAME_DATASETS } },
       { terms: { 'source.ip': this.local } },
       { bool: { must_not: [{ terms: { 'destination.ip': [...this.local, ...NON_GLOBAL] } }] } },
       { bool: { should: [{ exists: { field: 'tls.client.server_name' } }, { exists: { field: 'url.domain' } }], minimum_should_match: 1 } },
@@ -369,6 +373,7 @@ class RareWindow {
    */
   async addresses(): Promise<void> {
     const { ctx } = this;
+    if (!hasEvents(ctx, 'zeek.conn')) return;
     const query = connQuery(
       ctx.window,
       { terms: { 'source.ip': this.local } },
@@ -672,7 +677,7 @@ class RareWindow {
         query:
           pair.kind === 'ip'
             ? eventsLink(window, 'zeek.conn', { 'source.ip': pair.device, 'destination.ip': pair.key })
-            : windowQuery(window.start, window.end, { terms: { 'event.dataset': ['zeek.ssl', 'zeek.http'] } }, { term: { 'source.ip': pair.device } }, {
+            : windowQuery(window.start, window.end, { terms: { 'event.dataset': NAME_DATASETS } }, { term: { 'source.ip': pair.device } }, {
                 bool: { should: [{ term: { 'tls.client.server_name': pair.name } }, { term: { 'url.domain': pair.name } }], minimum_should_match: 1 },
               }),
         count: pair.connections,

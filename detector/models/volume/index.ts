@@ -5,7 +5,7 @@ import { DAY_MS, decayFactor, emptyStats, hourOfWeek, observe, robustZ, scoreFro
 import { compositePages, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, str } from '../conn-query';
 import { figure, formatBytes, formatCount, round } from '../format';
-import type { DetectionModel, DetectionWindow, ModelContext } from '../model';
+import { hasEvents, type DetectionModel, type DetectionWindow, type ModelContext } from '../model';
 
 /**
  * Volume: how much a local device sends, receives, opens and accepts per window, against its own seasonal
@@ -281,7 +281,7 @@ export class VolumeModel implements DetectionModel {
 
   async run(ctx: ModelContext): Promise<void> {
     const local = ctx.config.networks.local;
-    if (local.length === 0) return;
+    if (local.length === 0 || !hasEvents(ctx, 'zeek.conn')) return;
     const size = ctx.config.detector.pageSize;
     const opened = rows(ctx, local, 'source.ip', 'destination.ip', 'source.bytes', 'destination.bytes', size);
     const accepted = rows(ctx, local, 'destination.ip', 'source.ip', 'destination.bytes', 'source.bytes', size);
