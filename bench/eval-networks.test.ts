@@ -4,7 +4,7 @@ import * as ipaddr from 'ipaddr.js';
 import { LABELED_CORPUS } from '../test/support/corpus';
 import { readLabelsConfig } from '../detector/eval/truth';
 import { readZeekFile } from '../ingest/parse/zeek/read-file';
-import { defaultLocalNetworks, localNetworksFor, SCENARIO_NETWORKS } from './eval-networks';
+import { defaultLocalNetworks, localNetworksFor, SCENARIO_NETWORKS, zeekMarkedLocal } from './eval-networks';
 
 const DATASETS = join(LABELED_CORPUS, 'stratosphere-security-datasets');
 
@@ -49,5 +49,36 @@ describe('local networks of the labeled scenarios', () => {
       .sort();
     expect(Object.keys(SCENARIO_NETWORKS).sort()).toEqual(attacked);
     expect(localNetworksFor('001-zeek-scenario-malicious')).toEqual(defaultLocalNetworks());
+  });
+
+  it.each(scenarios)('%s: what its sensor marked local, read from conn.log alone, covers the device and stays inside the network', (scenario, entry) => {
+    const conn = join(DATASETS, scenario, 'data', 'conn.log.labeled');
+    const inferred = zeekMarkedLocal([conn], defaultLocalNetworks());
+    expect(inferred.length).toBeGreaterThan(0);
+    expect(inside(entry.device, inferred)).toBe(true);
+    for (const network of inferred) expect([network, inside(ipaddr.parseCIDR(network)[0].toString(), [entry.network])]).toEqual([network, true]);
+    // Every local address of the log is covered, and no address Zeek called remote that is outside the defaults.
+    for (const r of readZeekFile(conn)) {
+      for (const [address, marked] of [
+        [r.fields['id.orig_h'], r.fields.local_orig],
+        [r.fields['id.resp_h'], r.fields.local_resp],
+      ] as Array<[string, unknown]>) {
+        if (marked === true) expect(inside(address, [...defaultLocalNetworks(), ...inferred])).toBe(true);
+      }
+    }
+    // A scenario the table does not know gets the same networks from its files.
+    expect(localNetworksFor(`unknown-${scenario}`, [conn])).toEqual([...defaultLocalNetworks(), ...inferred]);
+  });
+
+  it('adds nothing for captures whose sensor marked only private addresses local, or nothing at all', () => {
+    for (const scenario of ['001-zeek-scenario-malicious', '003-zeek-scenario-malicious', '005-zeek-scenario-malicious']) {
+      const conn = join(DATASETS, scenario, 'conn.log');
+      expect(readZeekFile(conn).length).toBeGreaterThan(0);
+      expect([scenario, zeekMarkedLocal([conn], defaultLocalNetworks())]).toEqual([scenario, []]);
+      expect(localNetworksFor(scenario, [conn])).toEqual(defaultLocalNetworks());
+    }
+    // The port-scanning capture's conn.log has no local_orig column.
+    const scan = join(DATASETS, '002-zeek-scenario-port-scanning', 'conn.log');
+    expect(zeekMarkedLocal([scan], defaultLocalNetworks())).toEqual([]);
   });
 });

@@ -11,7 +11,11 @@
  * `local_resp` columns of conn.log. 147.32.0.0/16 is the university's network, so the whole of it is local.
  * `eval-networks.test.ts` checks every quote and address below against the corpus.
  */
+import { basename } from 'node:path';
+import * as ipaddr from 'ipaddr.js';
 import { configSchema } from '../common/config/schema';
+import { localNetworkMatcher } from '../ingest/enrich/direction';
+import { readZeekFile } from '../ingest/parse/zeek/read-file';
 
 export interface ScenarioNetwork {
   /** Added to the default local networks. */
@@ -60,9 +64,52 @@ export function defaultLocalNetworks(): string[] {
   return configSchema.parse({}).networks.local;
 }
 
-/** `networks.local` for a scenario folder name. */
-export function localNetworksFor(scenario: string): string[] {
+/**
+ * `networks.local` for a scenario folder name. A scenario the table does not know (a capture added to the labeled
+ * set later) gets the networks its own sensor called local, read from its conn logs (`zeekMarkedLocal`), so that
+ * a monitored computer on a public network is judged as a local device there too.
+ */
+export function localNetworksFor(scenario: string, files: readonly string[] = []): string[] {
   const extra = SCENARIO_NETWORKS[scenario];
   const defaults = defaultLocalNetworks();
-  return extra && !defaults.includes(extra.network) ? [...defaults, extra.network] : defaults;
+  if (extra) return defaults.includes(extra.network) ? defaults : [...defaults, extra.network];
+  return [...defaults, ...zeekMarkedLocal(files.filter((f) => basename(f).startsWith('conn.')), defaults)];
+}
+
+/** /24s of one /16 (IPv4) that are written as the /16. */
+const SUBNETS_FOR_WHOLE = 8;
+
+/**
+ * The networks Zeek's `Site::local_nets` held on the sensor that wrote these conn logs: every address of a
+ * connection marked `local_orig` or `local_resp`, outside `known`, as its /24 (IPv4) or /64 (IPv6). A /16 from
+ * which `SUBNETS_FOR_WHOLE` or more /24s were marked is written whole, as a site's networks usually are. Logs
+ * without these columns, or a sensor configured with no local networks, add nothing.
+ */
+export function zeekMarkedLocal(connFiles: readonly string[], known: readonly string[]): string[] {
+  const isKnown = localNetworkMatcher(known);
+  const v4 = new Map<string, Set<string>>();
+  const v6 = new Set<string>();
+  for (const file of connFiles) {
+    for (const r of readZeekFile(file)) {
+      for (const [address, marked] of [
+        [r.fields['id.orig_h'], r.fields.local_orig],
+        [r.fields['id.resp_h'], r.fields.local_resp],
+      ]) {
+        if (marked !== true || typeof address !== 'string' || !ipaddr.isValid(address) || isKnown(address)) continue;
+        const ip = ipaddr.process(address);
+        if (ip.kind() === 'ipv4') {
+          const [a, b, c] = ip.toByteArray();
+          const whole = `${a}.${b}.0.0/16`;
+          if (!v4.has(whole)) v4.set(whole, new Set());
+          v4.get(whole)!.add(`${a}.${b}.${c}.0/24`);
+        } else {
+          const parts = (ip as ipaddr.IPv6).parts;
+          v6.add(`${ipaddr.IPv6.parse(`${parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::`).toString()}/64`);
+        }
+      }
+    }
+  }
+  const out: string[] = [];
+  for (const [whole, subnets] of v4) out.push(...(subnets.size >= SUBNETS_FOR_WHOLE ? [whole] : [...subnets].sort()));
+  return [...out, ...[...v6].sort()];
 }

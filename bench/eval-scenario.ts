@@ -97,7 +97,7 @@ const seconds = (from: bigint) => Math.round(Number(process.hrtime.bigint() - fr
 
 export async function runScenario(env: EvalEnvironment, truth: ScenarioTruth): Promise<ScenarioOutcome> {
   const { client } = env.es;
-  const localNetworks = localNetworksFor(truth.scenario);
+  const localNetworks = localNetworksFor(truth.scenario, truth.files);
   const config = validateConfig({ networks: { local: localNetworks } }, `evaluation of ${truth.scenario}`);
   const work = mkdtempSync(join(tmpdir(), 'vigil-eval-'));
   try {
