@@ -14,6 +14,7 @@ import { groupIncidents } from './incident/group';
 import type { DetectionModel, DetectionWindow, ModelContext } from './models/model';
 import { partition as makePartition, type Partition } from './partition';
 import { DetectorState } from './state';
+import { plural } from './models/format';
 
 /** Everything one pass did, printed as the `--json` summary line. */
 export interface PassSummary {
@@ -31,6 +32,11 @@ export interface PassSummary {
   byModel: Record<string, { anomalies: number; alerts: number; seconds: number }>;
   watermark?: string;
   pending: boolean;
+  /**
+   * Addresses the sensor's Zeek called local (`local_orig`, `local_resp` in conn.log) that `networks.local` does not
+   * cover, in the windows of the pass: devices whose pattern of life is not learned. Absent when there are none.
+   */
+  outsideLocal?: { addresses: number; examples: string[] };
   seconds: number;
 }
 
@@ -93,12 +99,14 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     const writer = new AnomalyWriter(client);
     let cursor = watermark;
     let last: number | undefined;
+    let watermarkStart: number | undefined;
     while (summary.windows < d.maxWindowsPerPass) {
       const next = await nextEventTime(client, cursor);
       if (next === undefined) break;
       const start = Math.floor(next / windowMs) * windowMs;
       const window: DetectionWindow = { start, end: start + windowMs };
       if (window.end > limit) break;
+      watermarkStart ??= window.start;
       await runWindow({ window, options, part, baselines, writer, zones, maintenance, feedback, isLocal, summary, sensor: options.sensor });
       // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them.
       const held = writer.takeWindow();
@@ -115,6 +123,13 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       await state.renew();
     }
     if (summary.windows === d.maxWindowsPerPass) summary.pending = (await nextEventTime(client, cursor)) !== undefined;
+    if (summary.windows > 0 && watermarkStart !== undefined && last !== undefined) {
+      const outside = await zeekLocalOutside(client, config.networks.local, watermarkStart, last);
+      if (outside) {
+        summary.outsideLocal = outside;
+        log.warn({ addresses: outside.addresses, examples: outside.examples }, outsideLocalText(outside));
+      }
+    }
     summary.anomalies = writer.stats.written;
     summary.alerts = writer.stats.alerts;
     summary.duplicates = writer.stats.duplicates;
@@ -192,6 +207,42 @@ async function runWindow(run: WindowRun): Promise<void> {
     await writer.flush();
     stats.seconds += (Date.now() - began) / 1000;
   }
+}
+
+export function outsideLocalText(o: { addresses: number; examples: string[] }): string {
+  return (
+    `Zeek marks ${plural(o.addresses, 'address', 'addresses')} local that networks.local does not cover (${o.examples.join(', ')}): ` +
+    'no pattern of life is learned for them; add their networks to networks.local.'
+  );
+}
+
+/** Addresses named at most in `outsideLocal`. */
+const OUTSIDE_LOCAL_EXAMPLES = 5;
+
+/**
+ * Addresses of conn events in [from, to) that Zeek's `Site::local_nets` called local and `networks.local` does
+ * not: a site on public addresses whose configuration kept the private defaults.
+ */
+export async function zeekLocalOutside(client: Client, local: readonly string[], from: number, to: number): Promise<{ addresses: number; examples: string[] } | undefined> {
+  const side = (ipField: string, flag: string) => ({
+    filter: { bool: { filter: [{ term: { [flag]: true } }], must_not: local.length ? [{ terms: { [ipField]: [...local] } }] : [] } },
+    aggs: { count: { cardinality: { field: ipField } }, top: { terms: { field: ipField, size: OUTSIDE_LOCAL_EXAMPLES } } },
+  });
+  const r = await client.search({
+    index: ZEEK_EVENTS_PATTERN,
+    size: 0,
+    track_total_hits: false,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: { bool: { filter: [{ term: { 'event.dataset': 'zeek.conn' } }, { range: { '@timestamp': { gte: from, lt: to, format: 'epoch_millis' } } }] } },
+    aggs: { orig: side('source.ip', 'zeek.conn.local_orig'), resp: side('destination.ip', 'zeek.conn.local_resp') },
+  });
+  type Side = { count: { value: number }; top: { buckets: Array<{ key: string }> } };
+  const aggs = r.aggregations as { orig?: Side; resp?: Side } | undefined;
+  const examples = [...new Set([...(aggs?.orig?.top.buckets ?? []), ...(aggs?.resp?.top.buckets ?? [])].map((b) => String(b.key)))].slice(0, OUTSIDE_LOCAL_EXAMPLES);
+  if (examples.length === 0) return undefined;
+  // The two sides' counts overlap (a device opens and accepts connections): the larger is a floor of the whole.
+  return { addresses: Math.max(aggs?.orig?.count.value ?? 0, aggs?.resp?.count.value ?? 0, examples.length), examples };
 }
 
 /** Datasets a window can hold, at most: every Zeek log, ICS logs and mail daemons, with room to spare. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors';
-import { runPass, type PassSummary } from '../../detector/pass';
+import { outsideLocalText, runPass, type PassSummary } from '../../detector/pass';
 import { runAssetPass } from '../../detector/assets/pass';
 import { assetPass, formatAssetPass } from './assets';
 import { runPasses, type ScheduledPass } from './schedule';
@@ -77,6 +77,7 @@ function formatPass(s: PassSummary): string {
     `${s.incidents.created} new and ${s.incidents.updated} updated incidents in ${s.seconds} s.` +
     (models ? `\n  ${models}` : '') +
     (s.pending ? '\n  More windows are waiting: the next pass continues.' : '') +
+    (s.outsideLocal ? `\n  ${outsideLocalText(s.outsideLocal)}` : '') +
     '\n'
   );
 }

@@ -51,6 +51,8 @@ describe('vigil detect on a day of real traffic', () => {
     expect(first.windows).toBeGreaterThanOrEqual(90);
     expect(first.events).toBeGreaterThanOrEqual(connEvents);
     expect(first.entities).toBeGreaterThan(0);
+    // The configured networks cover every address the capture's Zeek called local.
+    expect(first.outsideLocal).toBeUndefined();
     const written = await anomalies();
     expect(written.length).toBe(first.anomalies);
     for (const a of written) {
@@ -160,5 +162,18 @@ describe('vigil detect on a day of real traffic', () => {
     for (const absent of ['zeek.dns', 'zeek.weird', 'zeek.ssl', 'zeek.http', 'zeek.modbus']) expect([absent, naming(absent)]).toEqual([absent, 0]);
     // The pass's own searches span every event index; the email model's read the mail indices alone.
     expect(searches.filter((r) => [MAIL_EVENTS_ALIAS, MAIL_MESSAGES_ALIAS].some((mail) => r.path.startsWith(`/${mail}`))).map((r) => r.path)).toEqual([]);
+  });
+
+  it('says which addresses Zeek called local that networks.local leaves out', async () => {
+    await resetDetectorData(es());
+    // The private defaults, as on a site that did not configure its public network.
+    const config = validateConfig({ log: { level: 'error' }, detector: { maxWindowsPerPass: 8 } }, 'the test');
+    const summary = await runPass({ client: es(), config, models: allModels(), log: createLogger('error') });
+    expect(summary.windows).toBe(8);
+    // The capture's computer (labels.config: dstIP=147.32.81.167) is on the university's public network.
+    expect(summary.outsideLocal?.examples).toContain('147.32.81.167');
+    expect(summary.outsideLocal!.addresses).toBeGreaterThanOrEqual(summary.outsideLocal!.examples.length);
+    for (const ip of summary.outsideLocal!.examples) expect(ip.startsWith('147.32.')).toBe(true);
+    await resetDetectorData(es());
   });
 });
