@@ -99,14 +99,14 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     const writer = new AnomalyWriter(client);
     let cursor = watermark;
     let last: number | undefined;
-    let watermarkStart: number | undefined;
+    let firstWindow: number | undefined;
     while (summary.windows < d.maxWindowsPerPass) {
       const next = await nextEventTime(client, cursor);
       if (next === undefined) break;
       const start = Math.floor(next / windowMs) * windowMs;
       const window: DetectionWindow = { start, end: start + windowMs };
       if (window.end > limit) break;
-      watermarkStart ??= window.start;
+      firstWindow ??= window.start;
       await runWindow({ window, options, part, baselines, writer, zones, maintenance, feedback, isLocal, summary, sensor: options.sensor });
       // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them.
       const held = writer.takeWindow();
@@ -123,8 +123,8 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       await state.renew();
     }
     if (summary.windows === d.maxWindowsPerPass) summary.pending = (await nextEventTime(client, cursor)) !== undefined;
-    if (summary.windows > 0 && watermarkStart !== undefined && last !== undefined) {
-      const outside = await zeekLocalOutside(client, config.networks.local, watermarkStart, last);
+    if (summary.windows > 0 && firstWindow !== undefined && last !== undefined) {
+      const outside = await zeekLocalOutside(client, config.networks.local, firstWindow, last);
       if (outside) {
         summary.outsideLocal = outside;
         log.warn({ addresses: outside.addresses, examples: outside.examples }, outsideLocalText(outside));
