@@ -96,16 +96,13 @@ export function zeekMarkedLocal(connFiles: readonly string[], known: readonly st
         [r.fields['id.resp_h'], r.fields.local_resp],
       ]) {
         if (marked !== true || typeof address !== 'string' || !ipaddr.isValid(address) || isKnown(address)) continue;
-        const ip = ipaddr.process(address);
-        if (ip.kind() === 'ipv4') {
-          const [a, b, c] = ip.toByteArray();
-          const whole = `${a}.${b}.0.0/16`;
+        const parsed = ipaddr.process(address);
+        const ip = parsed.toString();
+        if (parsed.kind() === 'ipv4') {
+          const whole = `${ipaddr.IPv4.networkAddressFromCIDR(`${ip}/16`)}/16`;
           if (!v4.has(whole)) v4.set(whole, new Set());
-          v4.get(whole)!.add(`${a}.${b}.${c}.0/24`);
-        } else {
-          const parts = (ip as ipaddr.IPv6).parts;
-          v6.add(`${ipaddr.IPv6.parse(`${parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::`).toString()}/64`);
-        }
+          v4.get(whole)!.add(`${ipaddr.IPv4.networkAddressFromCIDR(`${ip}/24`)}/24`);
+        } else v6.add(`${ipaddr.IPv6.networkAddressFromCIDR(`${ip}/64`)}/64`);
       }
     }
   }

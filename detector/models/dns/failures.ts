@@ -1,6 +1,6 @@
 import { emptyStats, observe, scoreFrom, type EwStats } from '../../baseline/decay';
-import { figure, formatCount } from '../format';
-import { expectation, MIN_HISTORY_WINDOWS, plural, registrableDomain, span, suffixSummary, times, zOf, type Expectation, type Prior } from './stats';
+import { figure, formatCount, plural } from '../format';
+import { expectation, MIN_HISTORY_WINDOWS, registrableDomain, span, suffixSummary, times, zOf, type Expectation, type Prior } from './stats';
 
 /**
  * Bursts of failed lookups (ATT&CK T1568.002, Domain Generation Algorithms). A DGA bot asks for dozens to

@@ -5,12 +5,12 @@ import type { AnomalyDraft } from '../../anomaly/anomaly';
 import type { Partition } from '../../partition';
 import { compositePages, windowQuery } from '../../query/composite';
 import { connQuery, str } from '../conn-query';
-import { round } from '../format';
+import { plural, round } from '../format';
 import { isGlobalUnicast } from '../rare-destination';
 import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 import { FAILURE_RCODES, failureExplanation, judgeFailures, learnFailures, type FailureState } from './failures';
 import { ClientLookups, type ClientWindow } from './lookups';
-import { plural, registrableDomain, type Expectation } from './stats';
+import { registrableDomain, type Expectation } from './stats';
 import { familiarity, learnedNormal, learnTunnel, mergeTunnelStates, tunnelAnomalyScore, tunnelExplanation, type TunnelDomainState } from './tunnel';
 import { judgeUnused, learnUnused, ResolvedNames, unusedExplanation, unusedNames, type UnusedState } from './unused';
 

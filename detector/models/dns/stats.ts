@@ -60,8 +60,6 @@ export function registrableDomain(name: string): { domain: string; suffix: strin
   return { domain: parts.registeredDomain, suffix: parts.publicSuffix };
 }
 
-export { plural };
-
 /** How long a history spans, for explanations: hours below a day, days above. */
 export function span(ms: number): string {
   const days = ms / DAY_MS;

@@ -1,7 +1,7 @@
 import { scoreFrom } from '../../baseline/decay';
 import { TUNNELING_ALERT_SCORE, tunnelingScore, type TunnelAccumulator, type TunnelStats } from '../../features/domain';
 import { figure, formatCount, round } from '../format';
-import { plural } from './stats';
+import { plural } from '../format';
 
 /**
  * DNS tunnels (ATT&CK T1071.004 application layer protocol: DNS, T1048 exfiltration over an alternative

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import * as ipaddr from 'ipaddr.js';
 import { emptyStats, observe, scoreFrom, type EwStats } from '../../baseline/decay';
-import { figure, formatCount } from '../format';
-import { expectation, MIN_HISTORY_WINDOWS, plural, span, times, zOf, type Expectation } from './stats';
+import { figure, formatCount, plural } from '../format';
+import { expectation, MIN_HISTORY_WINDOWS, span, times, zOf, type Expectation } from './stats';
 
 /**
  * Names queried but never connected to: a client resolves names to addresses and opens no connection to any of

@@ -77,10 +77,10 @@ const ORG_PORTS_CAP = 512;
 /** (device, address) pairs that carried a name, kept per window at most. */
 const NAMED_PAIRS_CAP = 100_000;
 
-/** Addresses never treated as destinations, excluded in the query already (the code checks the range too). */
 /** The logs that name destinations: TLS server names and HTTP hosts. */
 const NAME_DATASETS = ['zeek.ssl', 'zeek.http'];
 
+/** Addresses never treated as destinations, excluded in the query already (the code checks the range too). */
 export const NON_GLOBAL = ['0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/3', '::/127', 'fe80::/10', 'ff00::/8'];
 
 export interface DestinationState {
