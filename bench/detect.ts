@@ -81,6 +81,8 @@ export interface DetectSizeResult {
   uncapped?: { heapMb: number; passSeconds?: number; passOverFloor?: number; peakRssMb?: number; passError?: string; progress?: PassProgress };
   /** Per model: time and number of its requests by kind (`_search` event reads, `_mget` baseline reads, `_bulk` writes). */
   passRequests?: RequestTimes;
+  /** Baselines stored after the pass, to set against the number written (each is written once per checkpoint at best). */
+  baselinesStored?: { total: number; byKind: Record<string, number> };
   pass?: Pick<PassSummary, 'windows' | 'events' | 'entities' | 'anomalies' | 'alerts' | 'baselines' | 'byModel' | 'incidents'>;
   /** The inventory pass over the same events (`vigil assets`, zones configured), in a process of its own. */
   assets?: AssetBenchResult;
@@ -175,6 +177,9 @@ async function benchSize(
   if (parts.detect) try {
     const pass = await runStep(es, ['pass']);
     Object.assign(size, describePass(pass, say));
+    size.baselinesStored = await storedBaselines(es.client);
+    const written = size.pass?.baselines.written ?? 0;
+    say(`  baselines: ${written} written for ${size.baselinesStored.total} stored (${round2(written / Math.max(1, size.baselinesStored.total))} writes each); stored by model and kind: ${Object.entries(size.baselinesStored.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   } catch (err) {
     const failure = err as StepError;
     size.passError = failure.message;
@@ -387,6 +392,22 @@ async function waitForMerges(client: Client, index: string[], timeoutMs = 30 * 6
     const stats = await client.indices.stats({ index, metric: 'merge' });
     quiet = (stats._all.primaries?.merges?.current ?? 0) === 0 ? quiet + 1 : 0;
   }
+}
+
+/** The baselines a pass left, in all and by model and kind. */
+async function storedBaselines(client: Client): Promise<{ total: number; byKind: Record<string, number> }> {
+  await client.indices.refresh({ index: BASELINES_INDEX });
+  const r = await client.search({
+    index: BASELINES_INDEX,
+    size: 0,
+    track_total_hits: true,
+    aggs: { models: { terms: { field: 'model', size: 100 }, aggs: { kinds: { terms: { field: 'kind', size: 100 } } } } },
+  });
+  const total = typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0);
+  type Buckets = { buckets: Array<{ key: string; doc_count: number; kinds: { buckets: Array<{ key: string; doc_count: number }> } }> };
+  const byKind: Record<string, number> = {};
+  for (const m of (r.aggregations?.models as Buckets).buckets) for (const k of m.kinds.buckets) byKind[`${m.key}/${k.key}`] = k.doc_count;
+  return { total, byKind };
 }
 
 /** Deletes what a pass writes (baselines, anomalies, incidents, progress), so that each pass starts from nothing. */

@@ -1,7 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { VigilConfig } from '../common/config/schema';
 import type { ModelId } from '../common/config/detector-schema';
-import { MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, ZEEK_EVENTS_PATTERN } from '../common/es/names';
+import { BASELINES_INDEX, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, ZEEK_EVENTS_PATTERN } from '../common/es/names';
 import type { Logger } from '../common/log';
 import { localNetworkMatcher } from '../ingest/enrich/direction';
 import { anomalyDocument, type AnomalyDraft } from './anomaly/anomaly';
@@ -28,7 +28,8 @@ export interface PassSummary {
   alerts: number;
   duplicates: number;
   incidents: { created: number; updated: number };
-  baselines: { read: number; written: number };
+  /** Baselines read from Elasticsearch, read from the detector's cache instead, and written. */
+  baselines: { read: number; cached: number; written: number };
   byModel: Record<string, { anomalies: number; alerts: number; seconds: number }>;
   watermark?: string;
   pending: boolean;
@@ -53,6 +54,12 @@ export interface PassOptions {
   partition?: { index: number; count: number };
 }
 
+/**
+ * How often a pass writes its baselines and moves its watermark, at most. In between, baselines changed by several
+ * windows are written once; a pass stopped in between runs those windows again.
+ */
+const CHECKPOINT_MS = 60_000;
+
 /** Every index the detector reads events from. */
 export const EVENT_INDICES = [ZEEK_EVENTS_PATTERN, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN].join(',');
 
@@ -60,7 +67,9 @@ export const EVENT_INDICES = [ZEEK_EVENTS_PATTERN, MAIL_EVENTS_PATTERN, MAIL_MES
  * One detection pass: every complete window since the watermark, in time order. For each window every enabled
  * model aggregates its events, scores them against its baselines (as they were before the window), emits
  * anomalies and then learns from the window. Anomalies are written with deterministic ids, then grouped into
- * incidents; the watermark moves after each window, so a pass stopped halfway resumes at the next window.
+ * incidents. Baselines are kept in a bounded cache across windows and written at checkpoints (every
+ * `CHECKPOINT_MS`, and at the end); the watermark moves at each checkpoint, so a pass stopped halfway resumes after
+ * the last one, and the windows it runs again write the same anomaly ids and learn nothing twice.
  * Stretches without events are skipped in one step, so a first pass over old data does not walk through empty
  * years window by window.
  */
@@ -80,7 +89,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     alerts: 0,
     duplicates: 0,
     incidents: { created: 0, updated: 0 },
-    baselines: { read: 0, written: 0 },
+    baselines: { read: 0, cached: 0, written: 0 },
     byModel: {},
     pending: false,
     seconds: 0,
@@ -95,11 +104,12 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     const maintenance = new MaintenanceCalendar(d.maintenance, zones);
     const feedback = await loadFeedback(client);
     const isLocal = localNetworkMatcher(config.networks.local);
-    const baselines = new BaselineStore(client);
+    const baselines = new BaselineStore(client, BASELINES_INDEX, { cacheBytes: d.baselineCacheMegabytes * 2 ** 20 });
     const writer = new AnomalyWriter(client);
     let cursor = watermark;
     let last: number | undefined;
     let firstWindow: number | undefined;
+    let checkpoint = Date.now();
     while (summary.windows < d.maxWindowsPerPass) {
       const next = await nextEventTime(client, cursor);
       if (next === undefined) break;
@@ -119,9 +129,15 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       summary.to = new Date(window.end).toISOString();
       cursor = window.end;
       last = window.end;
-      await state.saveWatermark(cursor, passes + 1);
+      if (Date.now() - checkpoint >= CHECKPOINT_MS) {
+        await baselines.commit();
+        await state.saveWatermark(cursor, passes + 1);
+        checkpoint = Date.now();
+      }
       await state.renew();
     }
+    // The watermark moves only past windows whose baselines are all written.
+    await baselines.commit();
     if (summary.windows === d.maxWindowsPerPass) summary.pending = (await nextEventTime(client, cursor)) !== undefined;
     if (summary.windows > 0 && firstWindow !== undefined && last !== undefined) {
       const outside = await zeekLocalOutside(client, config.networks.local, firstWindow, last);
@@ -133,7 +149,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     summary.anomalies = writer.stats.written;
     summary.alerts = writer.stats.alerts;
     summary.duplicates = writer.stats.duplicates;
-    summary.baselines = { read: baselines.stats.read, written: baselines.stats.written };
+    summary.baselines = { read: baselines.stats.read, cached: baselines.stats.cached, written: baselines.stats.written };
     summary.watermark = last !== undefined ? new Date(last).toISOString() : watermark !== undefined ? new Date(watermark).toISOString() : undefined;
     summary.seconds = Math.round((Date.now() - began) / 100) / 10;
     if (last !== undefined) await state.saveWatermark(last, passes + 1, { ...summary });

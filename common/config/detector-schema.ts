@@ -65,6 +65,12 @@ export const detectorSchema = z
     maxWindowsPerPass: positiveInt().default(672).describe('Windows handled by one pass at most; the rest waits for the next pass (bounds a first pass over a long history).'),
     halfLifeDays: z.number().positive().default(14).describe('Half-life of what baselines remember: old behaviour fades with this half-life.'),
     alertScore: z.number().min(0).max(100).default(60).describe('Anomalies at or above this score are alerts; below, they are kept as observations.'),
+    baselineCacheMegabytes: z
+      .number()
+      .min(0)
+      .max(4096)
+      .default(64)
+      .describe('Baselines a pass keeps in memory across windows, in MiB, so that one active in many windows is written once per checkpoint; 0 writes them after every window.'),
     pageSize: positiveInt().max(10_000).default(2000).describe('Buckets per composite aggregation page.'),
     incidentWindowMinutes: positiveInt().default(1440).describe('Anomalies that share an entity within this long join one incident.'),
     partition: z

@@ -1,4 +1,5 @@
 import { BaselineStore, baselineId, type Baseline } from './store';
+import { indexedDocs } from './bulk.fixture';
 
 /**
  * An Elasticsearch stand-in for the store: documents in a map, read by mget; each bulk request waits until the test
@@ -7,20 +8,25 @@ import { BaselineStore, baselineId, type Baseline } from './store';
 function slowClient() {
   const docs = new Map<string, unknown>();
   const waiting: Array<{ apply: () => void; refuse: () => void }> = [];
+  const requests = { mget: 0, bulk: 0 };
   return {
     docs,
     waiting,
+    requests,
     async mget({ ids }: { ids: string[] }) {
+      requests.mget++;
       return { docs: ids.map((id) => (docs.has(id) ? { _id: id, found: true, _source: docs.get(id) } : { _id: id, found: false })) };
     },
-    bulk({ operations }: { operations: Array<Record<string, any>> }) {
+    bulk({ operations }: { operations: unknown[] }) {
+      requests.bulk++;
+      const sent = indexedDocs(operations);
       return new Promise((resolve) => {
         waiting.push({
           apply: () => {
-            for (let i = 0; i < operations.length; i += 2) docs.set(operations[i].index._id, JSON.parse(JSON.stringify(operations[i + 1])));
+            for (const { id, doc } of sent) docs.set(id, doc);
             resolve({ errors: false, items: [] });
           },
-          refuse: () => resolve({ errors: true, items: [{ index: { _id: operations[0].index._id, error: { type: 'mapper_parsing_exception', reason: 'refused' } } }] }),
+          refuse: () => resolve({ errors: true, items: [{ index: { _id: sent[0].id, error: { type: 'mapper_parsing_exception', reason: 'refused' } } }] }),
         });
       });
     },
@@ -99,5 +105,86 @@ describe('the baseline store writes behind', () => {
     // The failure stays: the next spill raises it too instead of writing on.
     store.put(baseline('c', 1));
     await expect(store.spill()).rejects.toThrow(/refused/);
+  });
+});
+
+describe('the baseline store with a cache', () => {
+  const value = (client: ReturnType<typeof slowClient>, key: string) => (client.docs.get(baselineId('m', 'k', key)) as { state: { value: number } } | undefined)?.state.value;
+
+  it('writes a baseline changed in many windows once, at commit, as it was last changed, and reads it from memory meanwhile', async () => {
+    const client = slowClient();
+    const store = new BaselineStore(client as never, 'baselines', { cacheBytes: 2 ** 20 });
+    for (let window = 1; window <= 5; window++) {
+      const known = await store.getMany<{ value: number }>('m', 'k', ['a', 'b']);
+      for (const key of ['a', 'b']) store.put(baseline(key, (known.get(key)?.state.value ?? 0) + window));
+      await store.spill();
+      await store.flush();
+    }
+    // Only the first window asked Elasticsearch; nothing is written before the commit.
+    expect(client.requests).toEqual({ mget: 1, bulk: 0 });
+    expect(store.stats.cached).toBe(8);
+    expect(store.pending).toBe(2);
+    const committed = store.commit();
+    await settle();
+    expect(client.waiting).toHaveLength(1);
+    client.answer();
+    await committed;
+    expect([value(client, 'a'), value(client, 'b')]).toEqual([15, 15]);
+    expect(store.stats.written).toBe(2);
+    expect(store.pending).toBe(0);
+  });
+
+  it('when full, writes the least recently used baselines and gives them up once written; the others stay changed in memory', async () => {
+    const client = slowClient();
+    const probe = new BaselineStore(client as never, 'baselines', { cacheBytes: 2 ** 20 });
+    probe.put(baseline('a', 1));
+    const one = probe.heldBytes;
+    // Room for four baselines and a bit.
+    const store = new BaselineStore(client as never, 'baselines', { cacheBytes: 4 * one + 10 });
+    for (const key of ['a', 'b', 'c', 'd']) store.put(baseline(key, 1));
+    await store.spill();
+    expect(client.requests.bulk).toBe(0);
+    // 'a' read again is used more recently than 'b'.
+    expect((await store.get<{ value: number }>('m', 'k', 'a'))?.state.value).toBe(1);
+    for (const key of ['e', 'f']) store.put(baseline(key, 2));
+    await store.spill();
+    // Six over a room of four: down to three, the three least recently used are sent, and readable while they are.
+    expect(client.requests.bulk).toBe(1);
+    expect(store.pending).toBe(3);
+    expect((await store.get<{ value: number }>('m', 'k', 'b'))?.state.value).toBe(1);
+    client.answer();
+    await settle();
+    expect([...client.docs.keys()].sort()).toEqual(['b', 'c', 'd'].map((k) => baselineId('m', 'k', k)));
+    expect(store.heldBytes).toBe(3 * one);
+    // Given up: read from Elasticsearch; kept: read from memory.
+    const mgets = client.requests.mget;
+    expect((await store.get<{ value: number }>('m', 'k', 'c'))?.state.value).toBe(1);
+    expect(client.requests.mget).toBe(mgets + 1);
+    expect((await store.get<{ value: number }>('m', 'k', 'a'))?.state.value).toBe(1);
+    expect((await store.get<{ value: number }>('m', 'k', 'f'))?.state.value).toBe(2);
+    expect(client.requests.mget).toBe(mgets + 1);
+  });
+
+  it('keeps a copy: changing a baseline object after put, or one read back, changes nothing stored', async () => {
+    const client = slowClient();
+    const store = new BaselineStore(client as never, 'baselines', { cacheBytes: 2 ** 20 });
+    const b = baseline('a', 1);
+    store.put(b);
+    b.state.value = 99;
+    const read = await store.get<{ value: number }>('m', 'k', 'a');
+    expect(read?.state.value).toBe(1);
+    read!.state.value = 98;
+    expect((await store.get<{ value: number }>('m', 'k', 'a'))?.state.value).toBe(1);
+  });
+
+  it('raises a refused write at commit', async () => {
+    const client = slowClient();
+    const store = new BaselineStore(client as never, 'baselines', { cacheBytes: 2 ** 20 });
+    store.put(baseline('a', 1));
+    await store.flush();
+    const committed = store.commit();
+    await settle();
+    client.answer(false);
+    await expect(committed).rejects.toThrow(/writing baselines failed.*refused/);
   });
 });

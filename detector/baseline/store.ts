@@ -4,12 +4,17 @@ import { BASELINES_INDEX } from '../../common/es/names';
 
 /**
  * Baselines are documents in Elasticsearch, one per model, kind and key (a device, a pair, a sender...). The store
- * reads the ones a page of aggregation buckets needs with one `mget`, keeps changed ones until they are written, and
- * writes them with one bulk `index` request. A model calls `spill` after each page: the changes are sent while it
- * reads and judges the next page, at most `MAX_WRITES_IN_FLIGHT` requests at a time, and stay readable from the store
- * until Elasticsearch has them (its `mget` is real-time, so a written baseline is read back as written). `flush`
- * waits until every change is written. The store holds at most the baselines of the pages not yet written, so
- * memory does not grow with the number of entities.
+ * reads the ones a page of aggregation buckets needs with one `mget` and keeps changed ones until they are written
+ * with bulk `index` requests. A model calls `spill` after each page and `flush` when it is done: the changes are sent
+ * while it reads and judges the next page, at most `MAX_WRITES_IN_FLIGHT` requests at a time, and stay readable from
+ * the store until Elasticsearch has them (its `mget` is real-time, so a written baseline is read back as written).
+ *
+ * With a cache (`cacheBytes`), the store also keeps changed baselines across models and windows, up to that many
+ * bytes: a device or pair active in every window of a pass is then written once per checkpoint instead of once per
+ * window, and read from memory instead of with `mget`. `spill` and `flush` write only when the cache is full, and
+ * `commit` writes everything; the pass commits before it moves its watermark. A crash between checkpoints loses
+ * nothing: the windows after the watermark are run again, and a baseline already written with one of them is not
+ * counted twice (`alreadyLearned`). Memory is bounded by `cacheBytes`, whatever the number of entities.
  */
 export interface Baseline<S = unknown> {
   model: string;
@@ -83,27 +88,59 @@ export function baselineId(model: string, kind: string, key: string): string {
 }
 
 export interface BaselineStoreStats {
+  /** Baselines read from Elasticsearch. */
   read: number;
+  /** Baselines read from the cache instead. */
+  cached: number;
   written: number;
   requests: number;
+}
+
+export interface BaselineStoreOptions {
+  /** Bytes of baselines (as their JSON) kept in memory across models and windows; 0 (the default) writes at each `flush`. */
+  cacheBytes?: number;
 }
 
 /** Bulk requests of baselines sent and not yet answered, at most. */
 const MAX_WRITES_IN_FLIGHT = 2;
 /** Ids per `mget` request. */
 const MGET_CHUNK = 2000;
+/** Baselines per bulk request, at most, and bytes of them. */
+const BULK_DOCS = 5000;
+const BULK_BYTES = 8 * 2 ** 20;
+/** What a cached baseline costs beyond its JSON and id: the map entry and its record. */
+const ENTRY_OVERHEAD = 96;
+/** Share of `cacheBytes` a full cache is brought down to: room for the next pages, so that it does not write a few baselines at every page. */
+const EVICT_TO = 0.75;
+
+interface Entry {
+  /** The baseline as it is stored (`toStored`). */
+  json: string;
+  /** Changed and not sent, sent and not yet answered, or as Elasticsearch has it. */
+  state: 'dirty' | 'sending' | 'clean';
+  bytes: number;
+  /** Sent to make room: given up once written. */
+  leaves?: boolean;
+}
 
 export class BaselineStore {
-  private dirty = new Map<string, Baseline>();
-  /** Baselines sent in requests not yet answered, newest request last. */
-  private readonly sending: Array<{ docs: Map<string, Baseline>; done: Promise<void> }> = [];
+  /** Baselines changed in this pass, least recently used first. */
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+  private dirty = 0;
+  /** Bulk requests sent and not yet answered, oldest first. */
+  private readonly sending: Array<Promise<void>> = [];
   private failure: Error | undefined;
-  readonly stats: BaselineStoreStats = { read: 0, written: 0, requests: 0 };
+  private readonly cacheBytes: number;
+  readonly stats: BaselineStoreStats = { read: 0, cached: 0, written: 0, requests: 0 };
 
   constructor(
     private readonly client: Client,
     private readonly index = BASELINES_INDEX,
-  ) {}
+    options: BaselineStoreOptions = {},
+  ) {
+    this.cacheBytes = options.cacheBytes ?? 0;
+  }
 
   /** The baselines of these keys that exist, by key. Changes not yet written are returned as they are now. */
   async getMany<S>(model: string, kind: string, keys: Iterable<string>): Promise<Map<string, Baseline<S>>> {
@@ -112,9 +149,14 @@ export class BaselineStore {
     const ids: string[] = [];
     for (const key of keys) {
       const id = baselineId(model, kind, key);
-      const pending = this.unwritten(id);
-      if (pending) out.set(key, pending as Baseline<S>);
-      else {
+      const entry = this.entries.get(id);
+      if (entry) {
+        // Most recently used last: the cache gives up the baselines nobody asked for in longest.
+        this.entries.delete(id);
+        this.entries.set(id, entry);
+        this.stats.cached++;
+        out.set(key, fromStored(JSON.parse(entry.json) as StoredBaseline<S>));
+      } else {
         wanted.push(key);
         ids.push(id);
       }
@@ -136,67 +178,122 @@ export class BaselineStore {
     return (await this.getMany<S>(model, kind, [key])).get(key);
   }
 
-  put(baseline: Baseline): void {
-    this.dirty.set(baselineId(baseline.model, baseline.kind, baseline.key), baseline);
+  /** Keeps a changed baseline until it is written. The store keeps a copy: changing the object afterwards changes nothing. */
+  put(baseline: Baseline, now = Date.now()): void {
+    const id = baselineId(baseline.model, baseline.kind, baseline.key);
+    const json = JSON.stringify(toStored(baseline, now));
+    this.forget(id);
+    const entry: Entry = { json, state: 'dirty', bytes: json.length + id.length + ENTRY_OVERHEAD };
+    this.entries.set(id, entry);
+    this.bytes += entry.bytes;
+    this.dirty++;
   }
 
   /** Changed baselines not yet sent. */
   get pending(): number {
-    return this.dirty.size;
+    return this.dirty;
+  }
+
+  /** Bytes the store holds: changed baselines, and written ones kept as a cache. */
+  get heldBytes(): number {
+    return this.bytes;
   }
 
   /**
    * Sends the changed baselines without waiting for Elasticsearch's answer, unless `MAX_WRITES_IN_FLIGHT` requests
-   * are already out: then it waits for the oldest. A refused write is raised here or by `flush`.
+   * are already out: then it waits for the oldest. With a cache, only when the cache is full, and then only the least
+   * recently used ones: see `send`. A refused write is raised here, or by `flush` or `commit`.
    */
-  async spill(now = Date.now()): Promise<void> {
+  async spill(): Promise<void> {
     this.raise();
-    if (this.dirty.size > 0) {
-      const docs = this.dirty;
-      this.dirty = new Map();
-      const entry = { docs, done: Promise.resolve() };
-      entry.done = this.write(docs, now).then(
-        () => {
-          this.sending.splice(this.sending.indexOf(entry), 1);
-        },
-        (err: Error) => {
-          this.failure ??= err;
-        },
-      );
-      this.sending.push(entry);
-    }
-    while (this.sending.length > MAX_WRITES_IN_FLIGHT && !this.failure) await this.sending[0].done;
-    this.raise();
+    if (this.cacheBytes === 0) await this.send();
+    else if (this.bytes > this.cacheBytes) await this.send(this.bytes - this.cacheBytes * EVICT_TO);
+  }
+
+  /** Writes every changed baseline and waits for all writes; with a cache, only what `spill` writes. */
+  async flush(): Promise<void> {
+    if (this.cacheBytes > 0) return this.spill();
+    return this.commit();
   }
 
   /** Writes every changed baseline and waits for all writes; refused documents are an error, since a lost baseline would re-alert. */
-  async flush(now = Date.now()): Promise<void> {
-    await this.spill(now);
-    while (this.sending.length > 0 && !this.failure) await this.sending[0].done;
+  async commit(): Promise<void> {
+    this.raise();
+    await this.send();
+    while (this.sending.length > 0 && !this.failure) await this.sending[0];
     this.raise();
   }
 
-  /** The newest unwritten version of a baseline: changed and not sent, or sent and not yet answered. */
-  private unwritten(id: string): Baseline | undefined {
-    const changed = this.dirty.get(id);
-    if (changed) return changed;
-    for (let i = this.sending.length - 1; i >= 0; i--) {
-      const sent = this.sending[i].docs.get(id);
-      if (sent) return sent;
+  /**
+   * Sends changed baselines, in requests of at most `BULK_DOCS` and `BULK_BYTES`: every one, or, to make `room`
+   * bytes, the least recently used ones. These are given up once written, as are written ones in their way: a
+   * device or pair changed in every window stays, a baseline changed once (a new edge) leaves.
+   */
+  private async send(room?: number): Promise<void> {
+    let batch: Array<[string, Entry]> = [];
+    let size = 0;
+    for (const [id, entry] of this.entries) {
+      if (room !== undefined) {
+        if (room <= 0) break;
+        room -= entry.bytes;
+        if (entry.state === 'clean') {
+          this.forget(id);
+          continue;
+        }
+        entry.leaves = true;
+      }
+      if (entry.state !== 'dirty') continue;
+      entry.state = 'sending';
+      this.dirty--;
+      batch.push([id, entry]);
+      size += entry.json.length;
+      if (batch.length >= BULK_DOCS || size >= BULK_BYTES) {
+        await this.sendBatch(batch);
+        batch = [];
+        size = 0;
+      }
     }
-    return undefined;
+    if (batch.length > 0) await this.sendBatch(batch);
   }
 
-  private async write(docs: Map<string, Baseline>, now: number): Promise<void> {
-    const operations: unknown[] = [];
-    for (const [id, b] of docs) operations.push({ index: { _index: this.index, _id: id } }, toStored(b, now));
+  private async sendBatch(batch: Array<[string, Entry]>): Promise<void> {
+    const done: Promise<void> = this.write(batch).then(
+      () => {
+        this.sending.splice(this.sending.indexOf(done), 1);
+        for (const [id, entry] of batch) {
+          // A baseline changed again while it was sent stays changed.
+          if (this.entries.get(id) !== entry) continue;
+          entry.state = 'clean';
+          if (this.cacheBytes === 0 || entry.leaves) this.forget(id);
+        }
+      },
+      (err: Error) => {
+        this.failure ??= err;
+      },
+    );
+    this.sending.push(done);
+    while (this.sending.length > MAX_WRITES_IN_FLIGHT && !this.failure) await this.sending[0];
+    this.raise();
+  }
+
+  private async write(batch: Array<[string, Entry]>): Promise<void> {
+    const operations: string[] = [];
+    for (const [id, entry] of batch) operations.push(JSON.stringify({ index: { _index: this.index, _id: id } }), entry.json);
     this.stats.requests++;
     const response = await this.client.bulk({ operations, refresh: false });
     if (response.errors) {
       const failed = response.items.find((item) => item.index?.error);
       throw new Error(`writing baselines failed: ${JSON.stringify(failed?.index?.error)}`);
     }
-    this.stats.written += docs.size;
+    this.stats.written += batch.length;
+  }
+
+  private forget(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    this.bytes -= entry.bytes;
+    if (entry.state === 'dirty') this.dirty--;
   }
 
   private raise(): void {

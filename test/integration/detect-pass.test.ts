@@ -164,6 +164,45 @@ describe('vigil detect on a day of real traffic', () => {
     expect(searches.filter((r) => [MAIL_EVENTS_ALIAS, MAIL_MESSAGES_ALIAS].some((mail) => r.path.startsWith(`/${mail}`))).map((r) => r.path)).toEqual([]);
   });
 
+  it('keeps baselines across windows in a cache, writes fewer, and learns and reports exactly what writing after every window does', async () => {
+    /** A pass over the whole day from nothing, with this cache size: what it wrote, and its summary. */
+    async function passWith(baselineCacheMegabytes: number) {
+      await resetDetectorData(es());
+      const config = validateConfig({ networks: LOCAL_NETS, log: { level: 'error' }, detector: { baselineCacheMegabytes } }, 'the test');
+      const summary = await runPass({ client: es(), config, models: allModels(), log: createLogger('error') });
+      await es().indices.refresh({ index: BASELINES_INDEX });
+      const baselines: string[] = [];
+      for await (const doc of es().helpers.scrollDocuments<Record<string, unknown>>({ index: BASELINES_INDEX, size: 5000 })) {
+        // When it was written is all that may differ.
+        const { updated, ...learned } = doc;
+        expect(typeof updated).toBe('string');
+        baselines.push(JSON.stringify(learned));
+      }
+      const written = (await anomalies()).map((a) => JSON.stringify([a.vigil.anomaly.id, a.vigil.anomaly.score, a.vigil.anomaly.status, a.vigil.anomaly.explanation]));
+      return { summary, baselines: baselines.sort(), anomalies: written.sort() };
+    }
+    const everyWindow = await passWith(0);
+    expect(everyWindow.baselines.length).toBeGreaterThan(300);
+    expect(everyWindow.anomalies.length).toBe(everyWindow.summary.anomalies);
+    // A cache far smaller than the day's baselines (50 kB): full many times over, it writes and gives up baselines as it goes.
+    const small = await passWith(0.05);
+    const large = await passWith(64);
+    for (const cached of [small, large]) {
+      expect(cached.summary.windows).toBe(everyWindow.summary.windows);
+      expect(cached.anomalies).toEqual(everyWindow.anomalies);
+      expect(cached.baselines).toEqual(everyWindow.baselines);
+      expect(cached.summary.baselines.cached).toBeGreaterThan(everyWindow.summary.baselines.cached);
+      expect(cached.summary.baselines.read).toBeLessThan(everyWindow.summary.baselines.read);
+      expect(cached.summary.baselines.written).toBeLessThan(everyWindow.summary.baselines.written);
+    }
+    // The large cache holds the whole day: a baseline is written at most once per checkpoint (each minute of the pass, and its end).
+    const checkpoints = Math.ceil(large.summary.seconds / 60) + 1;
+    expect(large.summary.baselines.written).toBeLessThanOrEqual(large.baselines.length * checkpoints);
+    expect(large.summary.baselines.written).toBeLessThan(small.summary.baselines.written);
+    await resetDetectorData(es());
+    // Three whole-day passes.
+  }, 480_000);
+
   it('says which addresses Zeek called local that networks.local leaves out', async () => {
     await resetDetectorData(es());
     // The private defaults, as on a site that did not configure its public network.

@@ -7,6 +7,7 @@ import { MaintenanceCalendar, ZoneMap } from '../../feedback/scope';
 import { partition } from '../../partition';
 import type { ModelContext } from '../model';
 import { associationScore, emptySenderState, judgeSenders, learnRecipients, MAX_RECIPIENTS, MIN_WINDOWS, type RecipientRow, type SenderState } from './association';
+import { indexedDocs } from '../../baseline/bulk.fixture';
 
 const HALF_LIFE = 14 * DAY_MS;
 const WINDOW = 15 * 60_000;
@@ -91,7 +92,7 @@ describe('judging senders in a pass', () => {
         return { docs: ids.map((id) => (docs.has(id) ? { _id: id, found: true, _source: docs.get(id) } : { _id: id, found: false })) };
       },
       async bulk({ operations }: { operations: Array<Record<string, any>> }) {
-        for (let i = 0; i < operations.length; i += 2) docs.set(operations[i].index._id, JSON.parse(JSON.stringify(operations[i + 1])));
+        for (const { id, doc } of indexedDocs(operations)) docs.set(id, doc);
         return { errors: false, items: [] };
       },
     };

@@ -10,6 +10,7 @@ import { partition } from '../../partition';
 import type { CompositeBucket } from '../../query/composite';
 import type { ModelContext } from '../model';
 import { NewConnectionModel } from '.';
+import { indexedDocs } from '../../baseline/bulk.fixture';
 
 const WINDOW = 15 * 60_000;
 const config = validateConfig({}, 'test');
@@ -63,9 +64,9 @@ function fakeClient() {
     },
     async bulk({ operations }: { operations: Array<Record<string, any>> }) {
       const ids: string[] = [];
-      for (let i = 0; i < operations.length; i += 2) {
-        docs.set(operations[i].index._id, JSON.parse(JSON.stringify(operations[i + 1])));
-        ids.push(operations[i].index._id);
+      for (const { id, doc } of indexedDocs(operations)) {
+        docs.set(id, doc);
+        ids.push(id);
       }
       client.bulks.push(ids);
       return { errors: false, items: [] };

@@ -19,6 +19,7 @@ import { NO_FEEDBACK, type Feedback } from '../../feedback/evaluations';
 import { MaintenanceCalendar, ZoneMap } from '../../feedback/scope';
 import { partition } from '../../partition';
 import type { DetectionModel, DetectionWindow, ModelContext } from '../model';
+import { indexedDocs } from '../../baseline/bulk.fixture';
 
 export type { ZeekRecord };
 /** Records of a corpus file (path relative to the corpus root), parsed as the ingest worker parses them. */
@@ -243,10 +244,7 @@ export class FakeEs {
   }
 
   async bulk(request: { operations: unknown[] }) {
-    for (let i = 0; i < request.operations.length; i += 2) {
-      const action = request.operations[i] as { index: { _id: string } };
-      this.stored.set(action.index._id, structuredClone(request.operations[i + 1]));
-    }
+    for (const { id, doc } of indexedDocs(request.operations)) this.stored.set(id, doc);
     return { errors: false, items: [] };
   }
 

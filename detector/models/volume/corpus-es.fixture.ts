@@ -20,6 +20,7 @@ import { MaintenanceCalendar, ZoneMap } from '../../feedback/scope';
 import { partition } from '../../partition';
 import type { DetectionModel, ModelContext } from '../model';
 import { ipOrderKey } from '.';
+import { indexedDocs } from '../../baseline/bulk.fixture';
 
 type Query = Record<string, any>;
 type Doc = Record<string, unknown>;
@@ -271,7 +272,7 @@ export class CorpusEs {
   }
 
   bulk(request: { operations: Query[] }): unknown {
-    for (let i = 0; i < request.operations.length; i += 2) this.baselines.set(request.operations[i].index._id, structuredClone(request.operations[i + 1]));
+    for (const { id, doc } of indexedDocs(request.operations)) this.baselines.set(id, doc as never);
     return { errors: false, items: [] };
   }
 
