@@ -91,6 +91,25 @@ describe('the baseline store writes behind', () => {
     expect(done).toBe(true);
   });
 
+  it('sends a baseline changed while an older version is out only once that one is answered, so the newer is the one kept', async () => {
+    const client = slowClient();
+    const store = new BaselineStore(client as never);
+    store.put(baseline('a', 1));
+    store.put(baseline('b', 1));
+    await store.spill();
+    store.put(baseline('a', 2));
+    const flushed = store.flush();
+    await settle();
+    // Two requests could be out, but the second carries 'a' again: it waits for the first.
+    expect(client.waiting).toHaveLength(1);
+    client.answer();
+    await settle();
+    expect(client.waiting).toHaveLength(1);
+    client.answer();
+    await flushed;
+    expect((client.docs.get(baselineId('m', 'k', 'a')) as { state: { value: number } }).state.value).toBe(2);
+  });
+
   it('raises a refused write at flush, and at every spill after it', async () => {
     const client = slowClient();
     const store = new BaselineStore(client as never);

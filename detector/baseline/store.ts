@@ -121,6 +121,13 @@ interface Entry {
   bytes: number;
   /** Sent to make room: given up once written. */
   leaves?: boolean;
+  /** The request that carries it, once sent. */
+  written?: Promise<void>;
+  /**
+   * The request carrying an older version of it, still out when it was changed again: it is sent after that one is
+   * answered, since two requests out at once may be applied in either order.
+   */
+  after?: Promise<void>;
 }
 
 export class BaselineStore {
@@ -182,8 +189,10 @@ export class BaselineStore {
   put(baseline: Baseline, now = Date.now()): void {
     const id = baselineId(baseline.model, baseline.kind, baseline.key);
     const json = JSON.stringify(toStored(baseline, now));
+    const old = this.entries.get(id);
+    const after = old?.state === 'sending' ? old.written : old?.after;
     this.forget(id);
-    const entry: Entry = { json, state: 'dirty', bytes: json.length + id.length + ENTRY_OVERHEAD };
+    const entry: Entry = { json, state: 'dirty', bytes: json.length + id.length + ENTRY_OVERHEAD, after };
     this.entries.set(id, entry);
     this.bytes += entry.bytes;
     this.dirty++;
@@ -257,7 +266,12 @@ export class BaselineStore {
   }
 
   private async sendBatch(batch: Array<[string, Entry]>): Promise<void> {
-    const done: Promise<void> = this.write(batch).then(
+    const earlier = new Set<Promise<void>>();
+    for (const [, entry] of batch) if (entry.after) earlier.add(entry.after);
+    // The requests waited for never fail: their failure is kept in `failure`.
+    const done: Promise<void> = Promise.all(earlier)
+      .then(() => this.write(batch))
+      .then(
       () => {
         this.sending.splice(this.sending.indexOf(done), 1);
         for (const [id, entry] of batch) {
@@ -271,6 +285,10 @@ export class BaselineStore {
         this.failure ??= err;
       },
     );
+    for (const [, entry] of batch) {
+      entry.written = done;
+      entry.after = undefined;
+    }
     this.sending.push(done);
     while (this.sending.length > MAX_WRITES_IN_FLIGHT && !this.failure) await this.sending[0];
     this.raise();
