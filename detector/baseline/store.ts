@@ -272,19 +272,19 @@ export class BaselineStore {
     const done: Promise<void> = Promise.all(earlier)
       .then(() => this.write(batch))
       .then(
-      () => {
-        this.sending.splice(this.sending.indexOf(done), 1);
-        for (const [id, entry] of batch) {
-          // A baseline changed again while it was sent stays changed.
-          if (this.entries.get(id) !== entry) continue;
-          entry.state = 'clean';
-          if (this.cacheBytes === 0 || entry.leaves) this.forget(id);
-        }
-      },
-      (err: Error) => {
-        this.failure ??= err;
-      },
-    );
+        () => {
+          this.sending.splice(this.sending.indexOf(done), 1);
+          for (const [id, entry] of batch) {
+            // A baseline changed again while it was sent stays changed.
+            if (this.entries.get(id) !== entry) continue;
+            entry.state = 'clean';
+            if (this.cacheBytes === 0 || entry.leaves) this.forget(id);
+          }
+        },
+        (err: Error) => {
+          this.failure ??= err;
+        },
+      );
     for (const [, entry] of batch) {
       entry.written = done;
       entry.after = undefined;
