@@ -200,8 +200,7 @@ describe('vigil detect on a day of real traffic', () => {
     expect(large.summary.baselines.written).toBeLessThanOrEqual(large.baselines.length * checkpoints);
     expect(large.summary.baselines.written).toBeLessThan(small.summary.baselines.written);
     await resetDetectorData(es());
-    // Three whole-day passes.
-  }, 480_000);
+  }, 480_000 /* three whole-day passes */);
 
   it('says which addresses Zeek called local that networks.local leaves out', async () => {
     await resetDetectorData(es());
