@@ -13,6 +13,8 @@ import type { DetectionWindow } from '../detector/models/model';
  *    bucket), to split its time into reading and the rest (baselines, scoring).
  *  - `shared`: that request with what other conn models read per bucket (bytes and packets each way, last event
  *    time): the price of one sweep that serves every conn model.
+ *  - `plain`: the floor paged plainly, each page after the last, without cutting the sweep into ranges of its first
+ *    source (`compositePages`): every page visits every event of the window again.
  */
 const KEYS = [
   { device: { terms: { field: 'source.ip' } } },
@@ -24,6 +26,7 @@ const PROTOCOL = { protocol: { terms: { field: 'network.protocol', missing_bucke
 
 export const SWEEPS = {
   floor: { sources: KEYS },
+  plain: { sources: KEYS, ranges: false },
   new_connection: { sources: [...KEYS, PROTOCOL], aggs: { first: { min: { field: '@timestamp' } } } },
   shared: {
     sources: [...KEYS, PROTOCOL],
@@ -36,7 +39,7 @@ export const SWEEPS = {
       in_packets: { sum: { field: 'destination.packets' } },
     },
   },
-} satisfies Record<string, { sources: Array<Record<string, unknown>>; aggs?: Record<string, unknown> }>;
+} satisfies Record<string, { sources: Array<Record<string, unknown>>; aggs?: Record<string, unknown>; ranges?: boolean }>;
 
 export type SweepName = keyof typeof SWEEPS;
 

@@ -21,8 +21,9 @@ import { deleteEvents, round2, type EsTarget } from './zeek-ingest';
  * replayed onto one day (see `conn-replay.ts` for how times and addresses are rewritten), normalized by the ingest
  * normalizer and bulk-indexed; then, each in a process of its own:
  *  - the floor: one composite aggregation sweep over every window of the day, keyed like the detector's main conn
- *    sweep and paged with its page size (run before and after the pass; the mean is used, since the cluster's
- *    caches warm and its merges settle during a run);
+ *    sweep and read as the detector reads its sweeps (`compositePages`: its page size, cut into ranges of the first
+ *    source past the first page), run before and after the pass; the mean is used, since the cluster's caches warm
+ *    and its merges settle during a run;
  *  - one detection pass over the same windows with every registered model, under the heap flags of `bin/vigil.js`,
  *    with its time and the process's peak RSS.
  * Targets: a pass at most 3 times the floor; peak RSS under 500 MB and the same at both volumes.
@@ -67,6 +68,9 @@ export interface DetectSizeResult {
    * window for each page it returns, so a window's sweep costs about pages times events.
    */
   floorLargePagesSeconds: number;
+  /** The floor paged plainly, each page visiting the whole window (as every sweep was read before ranges). */
+  floorPlainSeconds: number;
+  passOverPlainFloor?: number;
   passSeconds?: number;
   passOverFloor?: number;
   peakRssMb?: number;
@@ -212,6 +216,8 @@ async function benchSize(
   if (parts.detect) say(`new-connection's own sweep: ${own.seconds.toFixed(1)} s; one sweep with what every conn model reads: ${shared.seconds.toFixed(1)} s`);
   const large = parts.detect ? await runStep(es, ['sweep', 'floor', String(LARGEST_PAGE)]) : skipped;
   if (parts.detect) say(`floor sweep with pages of ${LARGEST_PAGE} buckets: ${(large.result as SweepResult).pages} pages in ${large.seconds.toFixed(1)} s`);
+  const plain = parts.detect ? await runStep(es, ['sweep', 'plain']) : skipped;
+  if (parts.detect) say(`floor sweep paged plainly: ${(plain.result as SweepResult).pages} pages in ${plain.seconds.toFixed(1)} s`);
   return {
     events,
     copies: load.copies,
@@ -229,8 +235,10 @@ async function benchSize(
     newConnectionSweepSeconds: round2(own.seconds),
     sharedSweepSeconds: round2(shared.seconds),
     floorLargePagesSeconds: round2(large.seconds),
+    floorPlainSeconds: round2(plain.seconds),
     ...size,
     passOverFloor: size.passSeconds !== undefined ? round2(size.passSeconds / floorSeconds) : undefined,
+    passOverPlainFloor: size.passSeconds !== undefined && parts.detect ? round2(size.passSeconds / plain.seconds) : undefined,
     uncapped: size.uncapped && { ...size.uncapped, passOverFloor: size.uncapped.passSeconds !== undefined ? round2(size.uncapped.passSeconds / floorSeconds) : undefined },
   };
 }

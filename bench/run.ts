@@ -135,6 +135,8 @@ async function main(): Promise<void> {
       say(`  new-connection's own sweep / floor      ${column((s) => Math.round((s.newConnectionSweepSeconds / s.floorSeconds) * 100) / 100)}`);
       say(`  one sweep for every conn model / floor  ${column((s) => Math.round((s.sharedSweepSeconds / s.floorSeconds) * 100) / 100)}`);
       say(`  floor with 10,000-bucket pages / floor  ${column((s) => Math.round((s.floorLargePagesSeconds / s.floorSeconds) * 100) / 100)}`);
+      say(`  floor paged plainly / floor             ${column((s) => Math.round((s.floorPlainSeconds / s.floorSeconds) * 100) / 100)}`);
+      say(`  pass / floor paged plainly              ${column((s) => s.passOverPlainFloor)}`);
       say(`  sweep process peak RSS, MB              ${column((s) => s.floorRssMb)}`);
       say(JSON.stringify({ detect }));
     }

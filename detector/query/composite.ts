@@ -1,10 +1,16 @@
 import type { Client } from '@elastic/elasticsearch';
 
 /**
- * Pages of a composite aggregation: the detector's only way of reading events. Each page holds at most `size`
- * buckets, so memory stays bounded whatever the number of events; the caller folds a page into baselines before
- * the next is taken. The next page is asked for as soon as a page arrives, so that Elasticsearch computes it while
- * the caller works on this one: two pages at most are held.
+ * Pages of a composite aggregation: the detector's only way of reading events. Each page holds at most about `size`
+ * buckets (twice that at most), so memory stays bounded whatever the number of events; the caller folds a page into
+ * baselines before the next is taken. The next page is asked for as soon as a page arrives, so that Elasticsearch
+ * computes it while the caller works on this one: two pages at most are held.
+ *
+ * Elasticsearch answers each page of a composite aggregation by visiting every event the query matches, the events
+ * of the pages already read included: a sweep of p pages visits the window p times. When the first page is not the
+ * last and the first source is a plain `terms` on a field, the rest of the sweep is cut into ranges of that field
+ * instead (see `rangedPages`), so that each request visits only the events of its range. The buckets, and their
+ * order, are those of the plain sweep.
  */
 export interface CompositeRequest {
   index: string;
@@ -14,6 +20,8 @@ export interface CompositeRequest {
   size: number;
   /** Whether the next page is asked for as soon as a page arrives (by default it is); off for a caller that asks ahead itself. */
   ahead?: boolean;
+  /** Whether the sweep may be cut into ranges of its first source (by default it may); off to page it plainly. */
+  ranges?: boolean;
 }
 
 export interface CompositeBucket {
@@ -33,25 +41,37 @@ interface CompositePage {
   after_key?: Record<string, unknown>;
 }
 
-export async function* compositePages(client: Client, request: CompositeRequest): AsyncGenerator<CompositeBucket[]> {
-  const fetch = async (after: Record<string, unknown> | undefined): Promise<CompositePage | undefined> => {
-    const response = await client.search({
-      index: request.index,
-      size: 0,
-      track_total_hits: false,
-      query: request.query,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      aggs: {
-        page: {
-          composite: { size: request.size, sources: request.sources, ...(after ? { after } : {}) },
-          ...(request.aggs ? { aggs: request.aggs } : {}),
-        },
+async function fetchPage(client: Client, request: CompositeRequest, query: Record<string, unknown>, after: Record<string, unknown> | undefined): Promise<CompositePage | undefined> {
+  const response = await client.search({
+    index: request.index,
+    size: 0,
+    track_total_hits: false,
+    query,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    aggs: {
+      page: {
+        composite: { size: request.size, sources: request.sources, ...(after ? { after } : {}) },
+        ...(request.aggs ? { aggs: request.aggs } : {}),
       },
-    } as Parameters<Client['search']>[0]);
-    return (response.aggregations as Record<string, CompositePage> | undefined)?.page;
-  };
-  let next: Promise<CompositePage | undefined> | undefined = fetch(undefined);
+    },
+  } as Parameters<Client['search']>[0]);
+  return (response.aggregations as Record<string, CompositePage> | undefined)?.page;
+}
+
+export async function* compositePages(client: Client, request: CompositeRequest): AsyncGenerator<CompositeBucket[]> {
+  const lead = request.ranges === false ? undefined : rangeLead(request.sources);
+  if (!lead) {
+    yield* plainPages(client, request, request.query);
+    return;
+  }
+  yield* request.ahead === false ? rangedPages(client, request, lead) : askingAhead(rangedPages(client, request, lead));
+}
+
+/** Pages of `query` one after the other, from `after` (the start by default). */
+async function* plainPages(client: Client, request: CompositeRequest, query: Record<string, unknown>, from?: Record<string, unknown>): AsyncGenerator<CompositeBucket[]> {
+  const fetch = (after: Record<string, unknown> | undefined) => fetchPage(client, request, query, after);
+  let next: Promise<CompositePage | undefined> | undefined = fetch(from);
   try {
     while (next) {
       const page = await next;
@@ -70,6 +90,115 @@ export async function* compositePages(client: Client, request: CompositeRequest)
   } finally {
     // Stopped early: the page asked for ahead is not wanted, but is let finish before the sweep counts as done.
     if (next) await next.catch(() => undefined);
+  }
+}
+
+/** The first source of a sweep, when it can cut the sweep into ranges: `terms` on a field, ascending, every event in a bucket. */
+interface Lead {
+  name: string;
+  field: string;
+}
+
+function rangeLead(sources: ReadonlyArray<Record<string, unknown>>): Lead | undefined {
+  const first = sources[0];
+  if (!first) return undefined;
+  const names = Object.keys(first);
+  if (names.length !== 1) return undefined;
+  const terms = (first[names[0]] as { terms?: Record<string, unknown> } | undefined)?.terms;
+  if (!terms || typeof terms.field !== 'string') return undefined;
+  // A script, a format or a missing bucket would make the keys differ from what a range of the field selects.
+  if (Object.keys(terms).some((k) => !['field', 'order', 'missing_bucket'].includes(k))) return undefined;
+  if ((terms.order ?? 'asc') !== 'asc' || terms.missing_bucket === true) return undefined;
+  return { name: names[0], field: terms.field };
+}
+
+/** Values of the first source per request when a sweep counts them (the largest page the configuration allows). */
+const LEAD_PAGE = 10_000;
+/** Bounds of the events a range may hold, as a multiple of the page size (see `rangedPages`). */
+const MIN_RANGE_EVENTS = 1;
+const MAX_RANGE_EVENTS = 256;
+
+/**
+ * A sweep cut into ranges of its first source. The first page is asked for plainly: most sweeps of a window end
+ * there. Past it, a second aggregation counts the events of each value of the first source (one field, no
+ * sub-aggregation: far cheaper than a page), and consecutive values are grouped into ranges of about one page of
+ * buckets each. The ratio of buckets to events seen so far sets how many events a range takes (one event is one
+ * bucket at most, so the first range takes one page of events); a range holds at most one page of values, and one
+ * that yields more buckets than a page is paged within itself. Ranges meet end to end (`gte` one value, `lt` the next
+ * range's first), so an event indexed after the counting still falls in one of them. Buckets are handed on in pages
+ * of at least `size` (the last excepted), so that a caller's work per page stays what it is for a plain sweep.
+ */
+async function* rangedPages(client: Client, request: CompositeRequest, lead: Lead): AsyncGenerator<CompositeBucket[]> {
+  const first = await fetchPage(client, request, request.query, undefined);
+  if (!first || first.buckets.length === 0) return;
+  const after = first.buckets.length >= request.size ? first.after_key : undefined;
+  yield first.buckets;
+  if (!after) return;
+  const from = after[lead.name];
+  const sequential = { ...request, ahead: false };
+  if (typeof from !== 'string' && typeof from !== 'number') {
+    yield* plainPages(client, sequential, request.query, after);
+    return;
+  }
+  const within = (bounds: Record<string, string | number>) => ({ bool: { filter: [request.query, { range: { [lead.field]: bounds } }] } });
+  let out: CompositeBucket[] = [];
+  let events = 0;
+  let buckets = 0;
+  // The range being grouped: from `lo` (continuing after `loAfter` for the first), `values` values and `held` events so far.
+  let lo: string | number = from;
+  let loAfter: Record<string, unknown> | undefined = after;
+  let values = 0;
+  let held = 0;
+  const take = async function* (hi: string | number | undefined): AsyncGenerator<CompositeBucket[]> {
+    for await (const page of plainPages(client, sequential, within(hi === undefined ? { gte: lo } : { gte: lo, lt: hi }), loAfter)) {
+      buckets += page.length;
+      for (const b of page) out.push(b);
+      if (out.length >= request.size) {
+        yield out;
+        out = [];
+      }
+    }
+    events += held;
+  };
+  for await (const counts of plainPages(client, { index: request.index, query: within({ gte: from }), sources: [{ [lead.name]: { terms: { field: lead.field } } }], size: LEAD_PAGE }, within({ gte: from }))) {
+    for (const c of counts) {
+      const v = c.key[lead.name];
+      if (typeof v !== 'string' && typeof v !== 'number') continue;
+      const perBucket = buckets > 0 ? events / buckets : MIN_RANGE_EVENTS;
+      const budget = request.size * Math.min(MAX_RANGE_EVENTS, Math.max(MIN_RANGE_EVENTS, perBucket));
+      if (values > 0 && (held + c.doc_count > budget || values >= request.size)) {
+        yield* take(v);
+        lo = v;
+        loAfter = undefined;
+        values = 0;
+        held = 0;
+      }
+      values++;
+      held += c.doc_count;
+    }
+  }
+  yield* take(undefined);
+  if (out.length > 0) yield out;
+}
+
+/** The pages of `source`, each next one asked for as soon as one is handed on, so that it is computed meanwhile. */
+async function* askingAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next: Promise<IteratorResult<T>> | undefined = source.next();
+  try {
+    for (;;) {
+      const r: IteratorResult<T> = await next;
+      if (r.done) {
+        next = undefined;
+        return;
+      }
+      next = source.next();
+      next.catch(() => undefined);
+      yield r.value;
+    }
+  } finally {
+    // Stopped early: the page being computed is let finish, then the source is closed.
+    if (next) await next.catch(() => undefined);
+    await source.return(undefined);
   }
 }
 
