@@ -186,6 +186,20 @@ describe('composite pages cut into ranges of the first source', () => {
     expect(model.requests).toHaveLength(1);
   });
 
+  it('goes on plainly when the first page took about half the events: the counting is the only request added', async () => {
+    const model = compositeModel(connections());
+    const all = (await sweepAll(model, { size: 100_000 })).flat();
+    const size = Math.ceil(all.length * 0.6);
+    model.requests.length = 0;
+    const pages = await sweepAll(model, { size });
+    expect(pages.flat()).toEqual(all);
+    expect(model.requests.map((r) => [r.sources.length, r.ranges.length])).toEqual([
+      [SOURCES.length, 0],
+      [1, 0],
+      [SOURCES.length, 0],
+    ]);
+  });
+
   it('keeps an event indexed after the counting: the ranges meet end to end', async () => {
     const model = compositeModel(connections());
     const late: Doc = { src: '10.0.2.45', dst: '198.51.100.7', port: 22, proto: 'tcp' };

@@ -117,12 +117,18 @@ const LEAD_PAGE = 10_000;
 /** Bounds of the events a range may hold, as a multiple of the page size (see `rangedPages`). */
 const MIN_RANGE_EVENTS = 1;
 const MAX_RANGE_EVENTS = 256;
+/**
+ * Pages a plain sweep may still take, estimated from the events the first page took, below which it goes on plainly:
+ * a page or two more cost about what the counting and the ranges would.
+ */
+const PLAIN_PAGES_AT_MOST = 2;
 
 /**
  * A sweep cut into ranges of its first source. The first page is asked for plainly: most sweeps of a window end
  * there. Past it, a second aggregation counts the events of each value of the first source (one field, no
- * sub-aggregation: far cheaper than a page), and consecutive values are grouped into ranges of about one page of
- * buckets each. The ratio of buckets to events seen so far sets how many events a range takes (one event is one
+ * sub-aggregation: far cheaper than a page). When the events left would take a plain sweep a page or two more (as
+ * many events as the first page took, twice at most), it goes on plainly. Otherwise consecutive values are grouped
+ * into ranges of about one page of buckets each. The ratio of buckets to events seen so far sets how many events a range takes (one event is one
  * bucket at most, so the first range takes one page of events); a range holds at most one page of values, and one
  * that yields more buckets than a page is paged within itself. Ranges meet end to end (`gte` one value, `lt` the next
  * range's first), so an event indexed after the counting still falls in one of them. Buckets are handed on in pages
@@ -160,8 +166,29 @@ async function* rangedPages(client: Client, request: CompositeRequest, lead: Lea
     }
     events += held;
   };
-  for await (const counts of plainPages(client, { index: request.index, query: within({ gte: from }), sources: [{ [lead.name]: { terms: { field: lead.field } } }], size: LEAD_PAGE }, within({ gte: from }))) {
-    for (const c of counts) {
+  // The counting starts at the first value, so that it also tells how many events the first page took.
+  let before = 0;
+  let found = false;
+  let pagesCounted = 0;
+  for await (const counts of plainPages(client, { index: request.index, query: request.query, sources: [{ [lead.name]: { terms: { field: lead.field } } }], size: LEAD_PAGE }, request.query)) {
+    pagesCounted++;
+    let start = 0;
+    if (!found) {
+      start = counts.findIndex((c) => c.key[lead.name] === from);
+      for (const c of start < 0 ? counts : counts.slice(0, start)) before += c.doc_count;
+      if (start < 0) continue;
+      found = true;
+      // A sweep that plain paging ends in a page or two is not worth cutting: each range costs a request.
+      if (pagesCounted === 1 && counts.length < LEAD_PAGE) {
+        let rest = 0;
+        for (const c of counts.slice(start)) rest += c.doc_count;
+        if (rest < PLAIN_PAGES_AT_MOST * before) {
+          yield* plainPages(client, sequential, request.query, after);
+          return;
+        }
+      }
+    }
+    for (const c of counts.slice(start)) {
       const v = c.key[lead.name];
       if (typeof v !== 'string' && typeof v !== 'number') continue;
       const perBucket = buckets > 0 ? events / buckets : MIN_RANGE_EVENTS;
