@@ -128,9 +128,9 @@ const PLAIN_PAGES_AT_MOST = 2;
  * there. Past it, a second aggregation counts the events of each value of the first source (one field, no
  * sub-aggregation: far cheaper than a page). When the events left would take a plain sweep a page or two more (as
  * many events as the first page took, twice at most), it goes on plainly. Otherwise consecutive values are grouped
- * into ranges of about one page of buckets each. The ratio of buckets to events seen so far sets how many events a range takes (one event is one
- * bucket at most, so the first range takes one page of events); a range holds at most one page of values, and one
- * that yields more buckets than a page is paged within itself. Ranges meet end to end (`gte` one value, `lt` the next
+ * into ranges of about one page of buckets each. The ratio of buckets to events seen so far sets how many events a
+ * range takes (one event is one bucket at most, so the first range takes one page of events); a range holds at most
+ * one page of values, and one that yields more buckets than a page is paged within itself. Ranges meet end to end (`gte` one value, `lt` the next
  * range's first), so an event indexed after the counting still falls in one of them. Buckets are handed on in pages
  * of at least `size` (the last excepted), so that a caller's work per page stays what it is for a plain sweep.
  */
