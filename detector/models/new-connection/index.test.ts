@@ -11,6 +11,7 @@ import type { CompositeBucket } from '../../query/composite';
 import type { ModelContext } from '../model';
 import { NewConnectionModel } from '.';
 import { indexedDocs } from '../../baseline/bulk.fixture';
+import { decodeEdgeSet, EDGE_SET_CAP, edgeHash, encodeEdgeSet } from './edge-set';
 
 const WINDOW = 15 * 60_000;
 const config = validateConfig({}, 'test');
@@ -115,18 +116,20 @@ describe('new connection over a real capture', () => {
     const strip = (docs: Map<string, any>) => new Map([...docs].map(([id, d]) => [id, { ...d, updated: undefined }]));
     expect(strip(paged.docs)).toEqual(strip(whole.docs));
     for (const device of devices) expect(paged.docs.get(baselineId('new_connection', 'device', device))?.observations).toBe(1);
-    const edges = [...paged.docs.keys()].filter((id) => id.startsWith('new_connection:edge:'));
+    // Every edge is held by its device's set, and none has a baseline of its own.
     // (The stand-in does not filter as the query asks: every bucket of a local device is an edge here.)
-    const local = buckets.filter((b) => isLocal(String(b.key.device)));
-    expect(edges.length).toBe(new Set(local.map((b) => `${b.key.device}|${b.key.peer}|${b.key.port}/${b.key.transport}`)).size);
+    expect([...paged.docs.keys()].filter((id) => id.startsWith('new_connection:edge:'))).toEqual([]);
+    for (const device of devices) {
+      const { state } = paged.docs.get(baselineId('new_connection', 'device', device));
+      const edges = new Set(buckets.filter((b) => b.key.device === device).map((b) => `${b.key.peer}|${b.key.port}/${b.key.transport}`));
+      expect(decodeEdgeSet(state.edges, state.edgesExact)).toEqual({ hashes: new Set([...edges].map(edgeHash)), exact: true });
+    }
   });
 
   it('neither reads nor writes a known edge again: the device edge set answers, and the device is written every window', async () => {
     const client = fakeClient();
     client.serve(buckets, 0);
     await runWindow(client, start, 500);
-    const edgeIds = [...client.docs.keys()].filter((id) => id.startsWith('new_connection:edge:'));
-    expect(edgeIds.length).toBeGreaterThan(0);
     for (const device of devices) expect(client.docs.get(baselineId('new_connection', 'device', device)).state.edgesExact).toBe(true);
 
     // The same traffic an hour and two days later: nothing new, no edge read or written; only the devices' baselines are.
@@ -146,21 +149,58 @@ describe('new connection over a real capture', () => {
     const client = fakeClient();
     client.serve(buckets, 0);
     await runWindow(client, start, 500);
-    // As a baseline written by an earlier version: no edge set.
+    // As an earlier version wrote them: no edge set, and a baseline for each edge.
     for (const device of devices) {
       const doc = client.docs.get(baselineId('new_connection', 'device', device));
       delete doc.state.edges;
       delete doc.state.edgesExact;
+      for (const b of buckets.filter((b) => b.key.device === device)) {
+        const key = `${device}|${b.key.peer}|${b.key.port}/${b.key.transport}`;
+        client.docs.set(baselineId('new_connection', 'edge', key), { ...doc, kind: 'edge', key, status: 'known', state: {} });
+      }
     }
+    const edgeIds = [...client.docs.keys()].filter((id) => id.startsWith('new_connection:edge:'));
+    expect(edgeIds.length).toBeGreaterThan(devices.size);
     client.reads.length = 0;
+    client.bulks.length = 0;
     client.serve(buckets, 3_600_000);
     expect(await runWindow(client, start + 3_600_000, 500)).toEqual([]);
-    expect(client.reads.filter((id) => id.startsWith('new_connection:edge:')).length).toBe([...client.docs.keys()].filter((id) => id.startsWith('new_connection:edge:')).length);
+    expect(client.reads.filter((id) => id.startsWith('new_connection:edge:')).sort()).toEqual(edgeIds.sort());
+    expect(client.bulks.flat().filter((id) => id.startsWith('new_connection:edge:'))).toEqual([]);
     // Its set is filled from what it read, but stays inexact: edges it did not use this window are still only in their own baselines.
     for (const device of devices) {
       const state = client.docs.get(baselineId('new_connection', 'device', device)).state;
       expect(state.edges.length).toBeGreaterThan(0);
       expect(state.edgesExact).toBe(false);
     }
+  });
+
+  it('gives an edge its own baseline when the set is full, and finds it known the next time', async () => {
+    const client = fakeClient();
+    client.serve(buckets, 0);
+    await runWindow(client, start, 500);
+    // A device that already used as many other edges as its set holds.
+    const [busy] = [...devices].sort((a, b) => buckets.filter((x) => x.key.device === b).length - buckets.filter((x) => x.key.device === a).length);
+    const doc = client.docs.get(baselineId('new_connection', 'device', busy));
+    doc.state.edges = encodeEdgeSet({ hashes: new Set(Array.from({ length: EDGE_SET_CAP }, (_, i) => i + 1)), exact: true });
+    const added: CompositeBucket[] = buckets.filter((b) => b.key.device === busy).map((b) => ({ ...b, key: { ...b.key, port: 40_000 + Number(b.key.port ?? 0) } }));
+    expect(added.length).toBeGreaterThan(0);
+    const later = [...buckets, ...added].sort((a, b) => (JSON.stringify(a.key) < JSON.stringify(b.key) ? -1 : 1));
+
+    client.bulks.length = 0;
+    client.serve(later, 3_600_000);
+    await runWindow(client, start + 3_600_000, 500);
+    const written = client.bulks.flat().filter((id) => id.startsWith('new_connection:edge:'));
+    // The device's edges are new to a full set: each is written, and the set is no longer exact.
+    const edgeKeys = new Set(later.filter((b) => b.key.device === busy).map((b) => `${busy}|${b.key.peer}|${b.key.port}/${b.key.transport}`));
+    expect(written.sort()).toEqual([...edgeKeys].map((k) => baselineId('new_connection', 'edge', k)).sort());
+    expect(client.docs.get(baselineId('new_connection', 'device', busy)).state.edgesExact).toBe(false);
+
+    client.bulks.length = 0;
+    client.reads.length = 0;
+    client.serve(later, 7_200_000);
+    expect(await runWindow(client, start + 7_200_000, 500)).toEqual([]);
+    expect(client.reads.filter((id) => id.startsWith('new_connection:edge:')).length).toBe(edgeKeys.size);
+    expect(client.bulks.flat().filter((id) => id.startsWith('new_connection:edge:'))).toEqual([]);
   });
 });

@@ -34,9 +34,10 @@ export interface DeviceState {
 }
 
 /**
- * A (peer, port, transport) the device used, with when it was first used and its status: written when it is new
- * or its status changes (an edge evaluated as malicious or suspicious stays new), read only for a device whose
- * edge set is not exact.
+ * A (peer, port, transport) the device used that its edge set does not hold, with when it was first used and its
+ * status: an edge past the set's cap, an edge evaluated as malicious or suspicious (it stays new), or an edge
+ * learned before the set was kept. Read only for a device whose edge set is not exact. An edge the set holds has
+ * no baseline of its own: the set is its record, and writing one per edge would be most of what the pass writes.
  */
 type EdgeState = Record<string, never>;
 
@@ -290,11 +291,15 @@ export class NewConnectionModel implements DetectionModel {
       if (!tainted && set.hashes.has(e.hash)) continue;
       const b = known.get(key);
       const status = tainted ? 'tainted' : 'known';
+      let held = false;
       if (!tainted) {
-        if (set.hashes.size < EDGE_SET_CAP) set.hashes.add(e.hash);
-        else set.exact = false;
+        if (set.hashes.size < EDGE_SET_CAP) {
+          set.hashes.add(e.hash);
+          held = true;
+        } else set.exact = false;
       }
-      if (b && b.status === status) continue;
+      // An edge with a baseline of its own is written when its status changes; a new one only when the set cannot hold it.
+      if (b ? b.status === status : held) continue;
       const ref = { model: this.id, kind: 'edge', entity: { type: 'host', id: device }, key };
       baselines.put(learnedBaseline(ctx, ref, b, e.first, {}, { status, lastSeen: Math.max(b?.last_seen ?? 0, e.first) }));
     }
