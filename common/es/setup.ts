@@ -110,16 +110,17 @@ export async function runSetup(client: Client, options: SetupOptions): Promise<S
     ...detectorTemplates({ replicas: options.replicas }),
     ...assetTemplates({ replicas: options.replicas }),
   ];
-  const changed = new Map<string, Record<string, unknown>>();
+  const changed = new Map<string, IndexTemplateBody['template']>();
   for (const template of templates) {
     const step = await putIndexTemplate(client, template.name, template.body as Record<string, unknown>);
     steps.push(step);
     if (step.change !== 'unchanged') {
-      const body = template.body as { index_patterns: string[]; template: { mappings: Record<string, unknown> } };
-      for (const pattern of body.index_patterns) changed.set(pattern, body.template.mappings);
+      const body = template.body as IndexTemplateBody;
+      for (const pattern of body.index_patterns) changed.set(pattern, body.template);
     }
   }
-  // A single index made by an earlier version gets the fields its template gained (mappings only grow).
+  // A single index made by an earlier version gets the fields its template gained (mappings only grow) and its
+  // refresh interval.
   for (const index of [DEAD_LETTER_INDEX, ...DETECTOR_SINGLE_INDICES, ...ASSET_SINGLE_INDICES]) steps.push(await ensureIndex(client, index, changed.get(index)));
   for (const [name, role] of Object.entries(roleDefinitions()) as Array<[string, RoleDefinition]>) {
     steps.push({ kind: 'role', name, change: await options.security.putRole(name, role, definitionHash(role)) });
@@ -158,10 +159,17 @@ async function putIndexTemplate(client: Client, name: string, body: Record<strin
   return { kind: 'index_template', name, change: current ? 'updated' : 'created' };
 }
 
-async function ensureIndex(client: Client, index: string, newMappings?: Record<string, unknown>): Promise<SetupStep> {
+interface IndexTemplateBody {
+  index_patterns: string[];
+  template: { mappings: Record<string, unknown>; settings?: { refresh_interval?: string } };
+}
+
+async function ensureIndex(client: Client, index: string, changed?: IndexTemplateBody['template']): Promise<SetupStep> {
   if (await client.indices.exists({ index })) {
-    if (newMappings === undefined) return { kind: 'index', name: index, change: 'unchanged' };
-    await client.indices.putMapping({ index, ...newMappings } as Parameters<Client['indices']['putMapping']>[0]);
+    if (changed === undefined) return { kind: 'index', name: index, change: 'unchanged' };
+    await client.indices.putMapping({ index, ...changed.mappings } as Parameters<Client['indices']['putMapping']>[0]);
+    const refresh = changed.settings?.refresh_interval;
+    if (refresh !== undefined) await client.indices.putSettings({ index, settings: { refresh_interval: refresh } });
     return { kind: 'index', name: index, change: 'updated' };
   }
   try {

@@ -95,6 +95,21 @@ describe('vigil setup', () => {
     expect((await setup()).map((s) => s.change)).toEqual(steps.map(() => 'unchanged'));
   }, 180_000);
 
+  it('gives the baselines index made by an earlier version the refresh interval of its template, keeping its documents', async () => {
+    const refreshOf = async () => (await client.indices.getSettings({ index: 'vigil-baselines', name: 'index.refresh_interval' }))['vigil-baselines'].settings?.index?.refresh_interval;
+    expect(await refreshOf()).toBe('30s');
+    // As an earlier version made it: refreshed every second.
+    await client.indices.deleteIndexTemplate({ name: 'vigil-baselines' });
+    await client.indices.putSettings({ index: 'vigil-baselines', settings: { refresh_interval: '1s' } });
+    await client.index({ index: 'vigil-baselines', id: 'kept', document: { model: 'volume', kind: 'device', key: 'kept', observations: 1 }, refresh: true });
+
+    const steps = await setup();
+    expect(steps.filter((s) => s.kind === 'index' && s.change !== 'unchanged').map((s) => s.name)).toEqual(['vigil-baselines']);
+    expect(await refreshOf()).toBe('30s');
+    expect((await client.get({ index: 'vigil-baselines', id: 'kept' })).found).toBe(true);
+    expect((await setup()).map((s) => s.change)).toEqual(steps.map(() => 'unchanged'));
+  }, 180_000);
+
   it('gives the ingest user only what it needs: add documents, never change or delete them', async () => {
     const { options } = testEsControl();
     const credentials = readCredentials(localEsLayout(options).credentialsFile);
