@@ -61,35 +61,20 @@ async function fetchPage(client: Client, request: CompositeRequest, query: Recor
 
 export async function* compositePages(client: Client, request: CompositeRequest): AsyncGenerator<CompositeBucket[]> {
   const lead = request.ranges === false ? undefined : rangeLead(request.sources);
-  if (!lead) {
-    yield* plainPages(client, request, request.query);
-    return;
-  }
-  yield* request.ahead === false ? rangedPages(client, request, lead) : askingAhead(rangedPages(client, request, lead));
+  const pages = lead ? rangedPages(client, request, lead) : plainPages(client, request, request.query);
+  yield* request.ahead === false ? pages : askingAhead(pages);
 }
 
-/** Pages of `query` one after the other, from `after` (the start by default). */
+/** Pages of `query` one after the other, from `from` (the start by default). */
 async function* plainPages(client: Client, request: CompositeRequest, query: Record<string, unknown>, from?: Record<string, unknown>): AsyncGenerator<CompositeBucket[]> {
-  const fetch = (after: Record<string, unknown> | undefined) => fetchPage(client, request, query, after);
-  let next: Promise<CompositePage | undefined> | undefined = fetch(from);
-  try {
-    while (next) {
-      const page = await next;
-      next = undefined;
-      if (!page || page.buckets.length === 0) return;
-      // A short page is the last.
-      const after = page.buckets.length >= request.size ? page.after_key : undefined;
-      if (after && request.ahead !== false) {
-        next = fetch(after);
-        // A caller that stops early never awaits it; its failure must not go unhandled.
-        next.catch(() => undefined);
-      }
-      yield page.buckets;
-      if (after && !next) next = fetch(after);
-    }
-  } finally {
-    // Stopped early: the page asked for ahead is not wanted, but is let finish before the sweep counts as done.
-    if (next) await next.catch(() => undefined);
+  let after = from;
+  for (;;) {
+    const page = await fetchPage(client, request, query, after);
+    if (!page || page.buckets.length === 0) return;
+    yield page.buckets;
+    // A short page is the last.
+    if (page.buckets.length < request.size || !page.after_key) return;
+    after = page.after_key;
   }
 }
 
@@ -130,9 +115,10 @@ const PLAIN_PAGES_AT_MOST = 2;
  * many events as the first page took, twice at most), it goes on plainly. Otherwise consecutive values are grouped
  * into ranges of about one page of buckets each. The ratio of buckets to events seen so far sets how many events a
  * range takes (one event is one bucket at most, so the first range takes one page of events); a range holds at most
- * one page of values, and one that yields more buckets than a page is paged within itself. Ranges meet end to end (`gte` one value, `lt` the next
- * range's first), so an event indexed after the counting still falls in one of them. Buckets are handed on in pages
- * of at least `size` (the last excepted), so that a caller's work per page stays what it is for a plain sweep.
+ * one page of values, and one that yields more buckets than a page is paged within itself. Ranges meet end to end
+ * (`gte` one value, `lt` the next range's first), so an event indexed after the counting still falls in one of them.
+ * Buckets are handed on in pages of at least `size` (the last excepted), so that a caller's work per page stays what
+ * it is for a plain sweep.
  */
 async function* rangedPages(client: Client, request: CompositeRequest, lead: Lead): AsyncGenerator<CompositeBucket[]> {
   const first = await fetchPage(client, request, request.query, undefined);
@@ -141,9 +127,8 @@ async function* rangedPages(client: Client, request: CompositeRequest, lead: Lea
   yield first.buckets;
   if (!after) return;
   const from = after[lead.name];
-  const sequential = { ...request, ahead: false };
   if (typeof from !== 'string' && typeof from !== 'number') {
-    yield* plainPages(client, sequential, request.query, after);
+    yield* plainPages(client, request, request.query, after);
     return;
   }
   const within = (bounds: Record<string, string | number>) => ({ bool: { filter: [request.query, { range: { [lead.field]: bounds } }] } });
@@ -156,7 +141,7 @@ async function* rangedPages(client: Client, request: CompositeRequest, lead: Lea
   let values = 0;
   let held = 0;
   const take = async function* (hi: string | number | undefined): AsyncGenerator<CompositeBucket[]> {
-    for await (const page of plainPages(client, sequential, within(hi === undefined ? { gte: lo } : { gte: lo, lt: hi }), loAfter)) {
+    for await (const page of plainPages(client, request, within(hi === undefined ? { gte: lo } : { gte: lo, lt: hi }), loAfter)) {
       buckets += page.length;
       for (const b of page) out.push(b);
       if (out.length >= request.size) {
@@ -183,7 +168,7 @@ async function* rangedPages(client: Client, request: CompositeRequest, lead: Lea
         let rest = 0;
         for (const c of counts.slice(start)) rest += c.doc_count;
         if (rest < PLAIN_PAGES_AT_MOST * before) {
-          yield* plainPages(client, sequential, request.query, after);
+          yield* plainPages(client, request, request.query, after);
           return;
         }
       }
@@ -208,7 +193,10 @@ async function* rangedPages(client: Client, request: CompositeRequest, lead: Lea
   if (out.length > 0) yield out;
 }
 
-/** The pages of `source`, each next one asked for as soon as one is handed on, so that it is computed meanwhile. */
+/**
+ * The pages of `source`, each next one asked for as soon as one is handed on, so that Elasticsearch computes it
+ * while the caller works on this one. A caller that stops early never awaits it: its failure must not go unhandled.
+ */
 async function* askingAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
   let next: Promise<IteratorResult<T>> | undefined = source.next();
   try {
