@@ -14,6 +14,8 @@ export interface IngestSummary {
   duplicates: number;
   deadLettered: number;
   headersSkipped: number;
+  /** Log files the run found in its paths, read before or not. */
+  filesFound: number;
   filesRead: number;
   retries: number;
   perLogType: Record<string, LogTypeStats>;
@@ -29,6 +31,7 @@ export class IngestStats {
   deadLettered = 0;
   headersSkipped = 0;
   retries = 0;
+  filesFound = 0;
   filesRead = 0;
   private readonly byType = new Map<string, LogTypeStats>();
   private readonly started = process.hrtime.bigint();
@@ -48,6 +51,7 @@ export class IngestStats {
       duplicates: this.duplicates,
       deadLettered: this.deadLettered,
       headersSkipped: this.headersSkipped,
+      filesFound: this.filesFound,
       filesRead: this.filesRead,
       retries: this.retries,
       perLogType,

@@ -24,6 +24,8 @@ export interface IngestFlags {
   once?: boolean;
   json?: boolean;
   progress?: boolean;
+  /** Also read log files in subdirectories (`ingest.zeek.recursive` turns it on for every run). */
+  recursive?: boolean;
 }
 
 export interface MailIngestFlags extends IngestFlags {
@@ -37,10 +39,11 @@ export function registerIngest(program: Command): void {
     .description('Follow Zeek log directories or files (TSV or JSON, rotated, .gz) into Elasticsearch; resumes where it stopped.')
     .argument('<paths...>', "Zeek's log directory (its current/ spool or any folder) or log files")
     .option('--once', 'read what is there, including .gz archives, then exit')
+    .option('--recursive', 'also read log files in subdirectories (ingest.zeek.recursive)')
     .option('--json', 'end with one JSON summary line on stdout')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (paths: string[], flags: IngestFlags) => {
-      printSummary(await ingestZeek(program.opts().config, paths, flags), flags);
+      printSummary(await ingestZeek(program.opts().config, paths, flags), flags, { paths, logs: zeekLogNames(flags.recursive) });
     });
   ingest
     .command('mail')
@@ -51,14 +54,29 @@ export function registerIngest(program: Command): void {
     .option('--json', 'end with one JSON summary line on stdout')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (paths: string[], flags: MailIngestFlags) => {
-      printSummary(await ingestMail(program.opts().config, paths, flags), flags);
+      printSummary(await ingestMail(program.opts().config, paths, flags), flags, { paths, logs: MAIL_LOGS_TEXT });
     });
 }
 
-function printSummary(summary: IngestSummary, flags: IngestFlags): void {
+function printSummary(summary: IngestSummary, flags: IngestFlags, where: SearchedPaths): void {
   if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
-  else process.stdout.write(formatSummary(summary));
+  else process.stdout.write(formatSummary(summary, where));
 }
+
+/** Where a run looked for logs and what it looked for, to say so when it found none. */
+export interface SearchedPaths {
+  paths: readonly string[];
+  /** The names looked for, as a person reads them. */
+  logs: string;
+}
+
+/** The Zeek log names a directory is searched for (see `isLogFileName`), and whether subdirectories were searched. */
+export function zeekLogNames(recursive: boolean | undefined): string {
+  const names = 'Zeek logs named like conn.log, dns.json or conn.log.labeled, rotated and .gz copies included';
+  return recursive ? `${names}, subdirectories included` : `${names}; subdirectories are searched with --recursive`;
+}
+
+const MAIL_LOGS_TEXT = 'mail logs named like mail.log, maillog or mainlog, rotated and .gz copies included';
 
 export async function ingestZeek(configFile: string | undefined, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
   const ctx = commandContext(configFile);
@@ -69,7 +87,8 @@ export async function ingestZeek(configFile: string | undefined, paths: string[]
     await assets.start();
     let source: Awaited<ReturnType<typeof openLogSource>>;
     try {
-      source = await openLogSource({ paths, stateDir: stateDir(config), once: Boolean(flags.once), limits: config.ingest.zeek, log: ctx.log, metrics, onFileError });
+      const limits = { ...config.ingest.zeek, recursive: config.ingest.zeek.recursive || Boolean(flags.recursive) };
+      source = await openLogSource({ paths, stateDir: stateDir(config), once: Boolean(flags.once), limits, log: ctx.log, metrics, onFileError });
     } catch (err) {
       assets.stop();
       throw err;
@@ -224,6 +243,7 @@ async function runIngest(
     progress?.stop();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    worker.stats.filesFound = source.progress().files;
     await source.close();
     await running.close?.();
     metricsServer?.close();
@@ -235,9 +255,13 @@ async function runIngest(
   return summary;
 }
 
-export function formatSummary(s: IngestSummary): string {
+export function formatSummary(s: IngestSummary, where?: SearchedPaths): string {
+  if (s.filesFound === 0 && s.linesRead === 0) {
+    return where ? `no log file found in ${where.paths.join(', ')}: looked for ${where.logs}\n` : 'no log file found\n';
+  }
   if (s.linesRead === 0) {
-    return 'nothing new to read: these files were read before (their checkpoints are in the state directory, ingest.stateDir)\n';
+    const files = s.filesFound === 1 ? 'the one log file found was' : `the ${s.filesFound} log files found were`;
+    return `nothing new to read: ${files} read before (their checkpoints are in the state directory, ingest.stateDir)\n`;
   }
   const lines = [
     `read ${s.linesRead} lines from ${s.filesRead} files in ${s.seconds} s: ${s.documentsIndexed} documents indexed, ` +

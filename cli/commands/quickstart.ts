@@ -8,7 +8,8 @@ import { allModels } from '../../detector/models';
 import { loadConfig } from '../../common/config/load';
 import { startLocalEs } from '../local-es';
 import { commandContext } from '../context';
-import { formatSummary, ingestZeek } from './ingest';
+import { UsageError } from '../../common/errors';
+import { formatSummary, ingestZeek, zeekLogNames } from './ingest';
 import { setupAction } from './setup';
 
 /** The sample shipped with Vigil: real Zeek logs, with their license and attribution beside them. */
@@ -18,7 +19,7 @@ export function registerQuickstart(program: Command): void {
   program
     .command('quickstart')
     .description('First run: start a local Elasticsearch unless one is configured, set it up, ingest Zeek logs once, run one inventory and one detection pass, and summarise.')
-    .argument('[zeek-dir]', 'Zeek log directory or files to ingest; default: the sample logs shipped with Vigil')
+    .argument('[zeek-dir]', 'Zeek log directory (its subdirectories included) or files to ingest; default: the sample logs shipped with Vigil')
     .option('--json', 'print the ingest and detection summaries as one JSON line')
     .action(async (dir: string | undefined, flags: { json?: boolean }) => {
       const configFile: string | undefined = program.opts().config;
@@ -34,8 +35,11 @@ export function registerQuickstart(program: Command): void {
       await setupAction(configFile, { json: false, quiet: Boolean(flags.json) });
       const paths = [dir ?? SAMPLE_ZEEK_DIR];
       out(`Ingesting ${paths[0]} ...\n`);
-      const summary = await ingestZeek(configFile, paths, { once: true, progress: !flags.json });
-      out(formatSummary(summary));
+      // A first run reads the folder it is given whole: an archive of dated folders, a capture with its logs in data/.
+      const summary = await ingestZeek(configFile, paths, { once: true, recursive: true, progress: !flags.json });
+      const searched = { paths, logs: zeekLogNames(true) };
+      if (summary.filesFound === 0) throw new UsageError(formatSummary(summary, searched).trimEnd());
+      out(formatSummary(summary, searched));
       const ctx = commandContext(configFile);
       const { client, connection } = await ctx.connect('admin');
       await client.indices.refresh({ index: [ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX], ignore_unavailable: true });

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import { discoverLogFiles } from '../../ingest/source/file/discover';
+import type { IngestSummary } from '../../ingest/stats';
+import { testEsClient, testEsControl } from '../harness/es';
+import { jsonSummary, runVigil } from '../support/cli';
+import { LABELED_CORPUS } from '../support/corpus';
+import { resetDetectorData } from '../support/detector-env';
+import { countEvents, resetVigilData } from '../support/es-data';
+
+/**
+ * The README's first command, `vigil quickstart <dir>`, as a user runs it: against the local Elasticsearch it
+ * manages (here the test instance, found through VIGIL_HOME and VIGIL_ES_PORT), on a capture whose logs sit in a
+ * subdirectory, as the labeled captures keep them in `data/`.
+ */
+describe('vigil quickstart', () => {
+  const capture = join(LABELED_CORPUS, 'stratosphere-security-datasets', '010-zeek-mixed');
+  let client: Client;
+  let work: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    client = testEsClient();
+    await resetVigilData(client);
+    await resetDetectorData(client);
+    const { options } = testEsControl();
+    work = mkdtempSync(join(tmpdir(), 'vigil-quickstart-'));
+    env = {
+      VIGIL_HOME: options.home,
+      VIGIL_ES_PORT: String(options.httpPort),
+      VIGIL_ES_URL: '',
+      VIGIL_ES_USERNAME: '',
+      VIGIL_ES_PASSWORD: '',
+      VIGIL_STATE_DIR: join(work, 'state'),
+    };
+  });
+  afterAll(async () => {
+    await client.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reads the logs in the subdirectories of the folder it is given, then learns from them and says what it found', async () => {
+    const files = await discoverLogFiles([capture], { recursive: true });
+    expect(files.length).toBeGreaterThan(1);
+    expect(files.every((f) => f.startsWith(join(capture, 'data')))).toBe(true);
+
+    const run = await runVigil(['quickstart', '--json', capture], env);
+    if (run.code !== 0) throw new Error(`vigil quickstart failed (${run.code}):\n${run.stderr}`);
+    const summary = jsonSummary<IngestSummary & { detection: { windows: number } }>(run);
+    expect(summary.filesFound).toBe(files.length);
+    expect(summary.filesRead).toBe(files.length);
+    expect(summary.documentsIndexed).toBeGreaterThan(0);
+    expect(summary.detection.windows).toBeGreaterThan(0);
+    await client.indices.refresh({ index: 'vigil-zeek-*' });
+    expect(await countEvents(client)).toBe(summary.documentsIndexed);
+
+    // Run again: every file is found, none is read twice, and the text says which of the two it is.
+    const again = await runVigil(['quickstart', capture], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`nothing new to read: the ${files.length} log files found were read before`);
+    expect(await countEvents(client)).toBe(summary.documentsIndexed);
+  }, 300_000);
+
+  it('leaves `vigil ingest zeek` to read subdirectories with --recursive, and it says so when it finds no log', async () => {
+    const files = await discoverLogFiles([capture], { recursive: true });
+    const fresh = { ...env, VIGIL_STATE_DIR: join(work, 'state-ingest') };
+    const flat = await runVigil(['ingest', 'zeek', '--once', capture], fresh);
+    expect(flat.code).toBe(0);
+    expect(flat.stdout).toContain(`no log file found in ${capture}: looked for Zeek logs named like conn.log`);
+    expect(flat.stdout).toContain('subdirectories are searched with --recursive');
+
+    const deep = await runVigil(['ingest', 'zeek', '--once', '--recursive', '--json', capture], fresh);
+    if (deep.code !== 0) throw new Error(`vigil ingest failed (${deep.code}):\n${deep.stderr}`);
+    const summary = jsonSummary<IngestSummary>(deep);
+    expect(summary.filesFound).toBe(files.length);
+    // The quickstart above indexed them: the same documents, found already present.
+    expect(summary.documentsIndexed).toBe(0);
+    expect(summary.duplicates).toBe(await countEvents(client));
+  }, 300_000);
+
+  it('stops with an error that names the folder when it holds no log', async () => {
+    const empty = mkdtempSync(join(work, 'empty-'));
+    const run = await runVigil(['quickstart', empty], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`no log file found in ${empty}: looked for Zeek logs named like conn.log`);
+    expect(run.stdout).not.toContain('Learning baselines');
+  }, 120_000);
+});
