@@ -12,10 +12,10 @@
  * `eval-networks.test.ts` checks every quote and address below against the corpus.
  */
 import { basename } from 'node:path';
-import * as ipaddr from 'ipaddr.js';
 import { configSchema } from '../common/config/schema';
 import { localNetworkMatcher } from '../ingest/enrich/direction';
 import { readZeekFile } from '../ingest/parse/zeek/read-file';
+import { SiteNetworks } from '../detector/site-networks';
 
 export interface ScenarioNetwork {
   /** Added to the default local networks. */
@@ -76,37 +76,25 @@ export function localNetworksFor(scenario: string, files: readonly string[] = []
   return [...defaults, ...zeekMarkedLocal(files.filter((f) => basename(f).startsWith('conn.')), defaults)];
 }
 
-/** /24s of one /16 (IPv4) that are written as the /16. */
-const SUBNETS_FOR_WHOLE = 8;
-
 /**
  * The networks Zeek's `Site::local_nets` held on the sensor that wrote these conn logs: every address of a
- * connection marked `local_orig` or `local_resp`, outside `known`, as its /24 (IPv4) or /64 (IPv6). A /16 from
- * which `SUBNETS_FOR_WHOLE` or more /24s were marked is written whole, as a site's networks usually are. Logs
- * without these columns, or a sensor configured with no local networks, add nothing.
+ * connection marked `local_orig` or `local_resp`, outside `known`, grouped as `SiteNetworks` writes them (a /24 or
+ * /64 each, a /16 whole from which several /24s were marked). Logs without these columns, or a sensor configured
+ * with no local networks, add nothing. The detector's quickstart reads the same marks from Elasticsearch
+ * (`zeekLocalNetworks`).
  */
 export function zeekMarkedLocal(connFiles: readonly string[], known: readonly string[]): string[] {
   const isKnown = localNetworkMatcher(known);
-  const v4 = new Map<string, Set<string>>();
-  const v6 = new Set<string>();
+  const site = new SiteNetworks();
   for (const file of connFiles) {
     for (const r of readZeekFile(file)) {
       for (const [address, marked] of [
         [r.fields['id.orig_h'], r.fields.local_orig],
         [r.fields['id.resp_h'], r.fields.local_resp],
       ]) {
-        if (marked !== true || typeof address !== 'string' || !ipaddr.isValid(address) || isKnown(address)) continue;
-        const parsed = ipaddr.process(address);
-        const ip = parsed.toString();
-        if (parsed.kind() === 'ipv4') {
-          const whole = `${ipaddr.IPv4.networkAddressFromCIDR(`${ip}/16`)}/16`;
-          if (!v4.has(whole)) v4.set(whole, new Set());
-          v4.get(whole)!.add(`${ipaddr.IPv4.networkAddressFromCIDR(`${ip}/24`)}/24`);
-        } else v6.add(`${ipaddr.IPv6.networkAddressFromCIDR(`${ip}/64`)}/64`);
+        if (marked === true && typeof address === 'string' && !isKnown(address)) site.add(address);
       }
     }
   }
-  const out: string[] = [];
-  for (const [whole, subnets] of v4) out.push(...(subnets.size >= SUBNETS_FOR_WHOLE ? [whole] : [...subnets].sort()));
-  return [...out, ...[...v6].sort()];
+  return site.networks();
 }

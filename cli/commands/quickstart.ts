@@ -11,6 +11,8 @@ import { commandContext } from '../context';
 import { UsageError } from '../../common/errors';
 import { formatSummary, ingestZeek, zeekLogNames } from './ingest';
 import { setupAction } from './setup';
+import { configSchema } from '../../common/config/schema';
+import { zeekLocalNetworks } from '../../detector/site-networks';
 
 /** The sample shipped with Vigil: real Zeek logs, with their license and attribution beside them. */
 export const SAMPLE_ZEEK_DIR = resolve(__dirname, '..', '..', '..', 'samples', 'zeek');
@@ -43,13 +45,24 @@ export function registerQuickstart(program: Command): void {
       const ctx = commandContext(configFile);
       const { client, connection } = await ctx.connect('admin');
       await client.indices.refresh({ index: [ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX], ignore_unavailable: true });
+      // A pattern of life is learned for local devices only. A site on public addresses that kept the private defaults
+      // would get none: this first run takes the networks its Zeek called local, and says so.
+      let config = ctx.config;
+      let localAdded: string[] = [];
+      if (sameNetworks(config.networks.local, configSchema.parse({}).networks.local)) {
+        localAdded = await zeekLocalNetworks(client, config.networks.local);
+        if (localAdded.length > 0) {
+          config = { ...config, networks: { ...config.networks, local: [...config.networks.local, ...localAdded] } };
+          out(localAddedText(localAdded));
+        }
+      }
       out('Building the asset inventory (one inventory pass)...\n');
-      const assets = await runAssetPass({ client, config: ctx.config, log: ctx.log, lagSeconds: 0 });
+      const assets = await runAssetPass({ client, config, log: ctx.log, lagSeconds: 0 });
       out(formatAssetPass(assets));
       out('Learning baselines and looking for anomalies (one detection pass)...\n');
-      const detection = await runPass({ client, config: ctx.config, models: allModels(), log: ctx.log, sensor: ctx.sensor });
+      const detection = await runPass({ client, config, models: allModels(), log: ctx.log, sensor: ctx.sensor });
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ ...summary, assets, detection }) + '\n');
+        process.stdout.write(JSON.stringify({ ...summary, localNetworksAdded: localAdded, assets, detection }) + '\n');
         await client.close();
         return;
       }
@@ -75,4 +88,19 @@ export function registerQuickstart(program: Command): void {
       );
       await client.close();
     });
+}
+
+function sameNetworks(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
+/** Networks named at most in the text (the JSON summary has them all). */
+const NETWORKS_NAMED = 10;
+
+function localAddedText(networks: readonly string[]): string {
+  const named = networks.length > NETWORKS_NAMED ? `${networks.slice(0, NETWORKS_NAMED).join(', ')} and ${networks.length - NETWORKS_NAMED} more` : networks.join(', ');
+  return (
+    `Zeek called addresses local that the default networks.local does not cover: this run also takes ${named} as local ` +
+    '(from local_orig and local_resp in conn.log). Set networks.local in the configuration to keep them.\n'
+  );
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
+import { ANOMALIES_ALIAS } from '../../common/es/names';
 import { discoverLogFiles } from '../../ingest/source/file/discover';
 import type { IngestSummary } from '../../ingest/stats';
 import { testEsClient, testEsControl } from '../harness/es';
@@ -48,13 +49,23 @@ describe('vigil quickstart', () => {
 
     const run = await runVigil(['quickstart', '--json', capture], env);
     if (run.code !== 0) throw new Error(`vigil quickstart failed (${run.code}):\n${run.stderr}`);
-    const summary = jsonSummary<IngestSummary & { detection: { windows: number } }>(run);
+    const summary = jsonSummary<IngestSummary & { localNetworksAdded: string[]; detection: { windows: number; anomalies: number; outsideLocal?: unknown } }>(run);
     expect(summary.filesFound).toBe(files.length);
     expect(summary.filesRead).toBe(files.length);
     expect(summary.documentsIndexed).toBeGreaterThan(0);
     expect(summary.detection.windows).toBeGreaterThan(0);
     await client.indices.refresh({ index: 'vigil-zeek-*' });
     expect(await countEvents(client)).toBe(summary.documentsIndexed);
+
+    // The capture's computer sits on a public network that its Zeek called local (local_orig, local_resp): the run
+    // takes those networks as local, as the configuration's defaults do not, and learns the computer's pattern of life.
+    expect(summary.localNetworksAdded).toEqual(expect.arrayContaining(['147.32.83.0/24']));
+    expect(summary.localNetworksAdded.every((n) => n.startsWith('147.32.'))).toBe(true);
+    expect(summary.detection.outsideLocal).toBeUndefined();
+    expect(summary.detection.anomalies).toBeGreaterThan(0);
+    await client.indices.refresh({ index: ANOMALIES_ALIAS });
+    const device = await client.count({ index: ANOMALIES_ALIAS, query: { term: { 'vigil.anomaly.entity.id': '147.32.83.234' } } });
+    expect(device.count).toBeGreaterThan(0);
 
     // Run again: every file is found, none is read twice, and the text says which of the two it is.
     const again = await runVigil(['quickstart', capture], env);
