@@ -12,9 +12,10 @@ describe('SiteNetworks', () => {
     expect(many.networks()).toEqual(['147.32.0.0/16', '198.51.100.0/24']);
   });
 
-  it('writes an IPv6 address as its /64, an IPv4-mapped one as IPv4, and leaves out what is not an address', () => {
+  it('writes an IPv6 address as its /64, an IPv4-mapped one as IPv4, and leaves out loopback, groups and what is not an address', () => {
     const site = new SiteNetworks();
-    for (const ip of ['2001:db8:1:2::17', '2001:db8:1:2::18', '::ffff:147.32.83.234', 'not-an-address', '']) site.add(ip);
+    const none = ['127.0.0.1', '::1', '::', '0.0.0.0', '224.0.0.251', 'ff02::1', '255.255.255.255', 'not-an-address', ''];
+    for (const ip of ['2001:db8:1:2::17', '2001:db8:1:2::18', '::ffff:147.32.83.234', ...none]) site.add(ip);
     expect(site.networks()).toEqual(['147.32.83.0/24', '2001:db8:1:2::/64']);
   });
 });

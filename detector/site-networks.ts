@@ -4,13 +4,16 @@ import { ZEEK_EVENTS_PATTERN } from '../common/es/names';
 import { localNetworkMatcher } from '../ingest/enrich/direction';
 import { compositePages } from './query/composite';
 
+/** Addresses that belong to no site's network: a host's own loopback, no address at all, groups. */
+const NOT_A_SITE = new Set(['loopback', 'unspecified', 'multicast', 'broadcast']);
+
 /** /24s of one /16 (IPv4) from which the /16 is written whole. */
 export const SUBNETS_FOR_WHOLE = 8;
 
 /**
  * The networks that hold a set of addresses, written as a site's networks usually are: an IPv4 address as its /24,
  * and a /16 from which `SUBNETS_FOR_WHOLE` or more /24s were seen as the whole /16; an IPv6 address as its /64.
- * Text that is not an address is left out. Memory grows with the networks, not with the addresses.
+ * Loopback, unspecified, multicast and broadcast addresses, and text that is not an address, are left out. Memory grows with the networks, not with the addresses.
  */
 export class SiteNetworks {
   private readonly v4 = new Map<string, Set<string>>();
@@ -19,6 +22,7 @@ export class SiteNetworks {
   add(address: string): void {
     if (!ipaddr.isValid(address)) return;
     const parsed = ipaddr.process(address);
+    if (NOT_A_SITE.has(parsed.range())) return;
     const ip = parsed.toString();
     if (parsed.kind() === 'ipv4') {
       const whole = `${ipaddr.IPv4.networkAddressFromCIDR(`${ip}/16`)}/16`;
