@@ -38,7 +38,24 @@ export interface PassSummary {
    * cover, in the windows of the pass: devices whose pattern of life is not learned. Absent when there are none.
    */
   outsideLocal?: { addresses: number; examples: string[] };
+  /**
+   * Events that arrived after the last pass had moved its watermark past their time: no model looked at them.
+   * Absent when there are none. A floor: an event that arrives during a pass, after its window was read, is counted
+   * by no pass.
+   */
+  late?: LateEvents;
   seconds: number;
+}
+
+export interface LateEvents {
+  events: number;
+  /** Event times of the earliest and the latest of them. */
+  from: string;
+  to: string;
+  /** The watermark they arrived behind. */
+  watermark: string;
+  /** `detector.lagSeconds`: how long after its end a window was passed. */
+  lagSeconds: number;
 }
 
 export interface PassOptions {
@@ -95,7 +112,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     seconds: 0,
   };
   try {
-    const { watermark, passes } = await state.watermark();
+    const { watermark, passes, updated } = await state.watermark();
     const windowMs = d.windowMinutes * 60_000;
     const now = options.now ?? Date.now();
     let limit = now - d.lagSeconds * 1000;
@@ -146,13 +163,23 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
         log.warn({ addresses: outside.addresses, examples: outside.examples }, outsideLocalText(outside));
       }
     }
+    // Counted once the windows are done, so that events that arrive during the pass are counted too.
+    const checked = Date.now();
+    if (watermark !== undefined && updated !== undefined) {
+      const late = await lateEvents(client, watermark, updated, checked, d.lagSeconds);
+      if (late) {
+        summary.late = late;
+        log.warn(late, lateText(late));
+      }
+    }
     summary.anomalies = writer.stats.written;
     summary.alerts = writer.stats.alerts;
     summary.duplicates = writer.stats.duplicates;
     summary.baselines = { read: baselines.stats.read, cached: baselines.stats.cached, written: baselines.stats.written };
     summary.watermark = last !== undefined ? new Date(last).toISOString() : watermark !== undefined ? new Date(watermark).toISOString() : undefined;
     summary.seconds = Math.round((Date.now() - began) / 100) / 10;
-    if (last !== undefined) await state.saveWatermark(last, passes + 1, { ...summary });
+    if (last !== undefined) await state.saveWatermark(last, passes + 1, { ...summary }, checked);
+    else if (watermark !== undefined) await state.touchWatermark(checked);
     log.info({ summary }, 'detection pass done');
     return summary;
   } finally {
@@ -230,6 +257,43 @@ export function outsideLocalText(o: { addresses: number; examples: string[] }): 
     `Zeek marks ${plural(o.addresses, 'address', 'addresses')} local that networks.local does not cover (${o.examples.join(', ')}): ` +
     'no pattern of life is learned for them; add their networks to networks.local.'
   );
+}
+
+export function lateText(late: LateEvents): string {
+  return (
+    `${plural(late.events, 'event', 'events')} from ${late.from} to ${late.to} arrived after the detector had passed their time ` +
+    `(its watermark is ${late.watermark}): no model looked at them. A window is passed detector.lagSeconds (${late.lagSeconds} s) after its end; ` +
+    'raise it if logs reach Elasticsearch later than that.'
+  );
+}
+
+/**
+ * Events with times before `watermark` that Elasticsearch received (`event.ingested`) in (`since`, `until`]: after
+ * the pass that moved the watermark past them had read their windows. Zeek and mail events; mail messages are
+ * rewritten as their lines arrive, and are not counted.
+ */
+export async function lateEvents(client: Client, watermark: number, since: number, until: number, lagSeconds: number): Promise<LateEvents | undefined> {
+  const r = await client.search({
+    index: [ZEEK_EVENTS_PATTERN, MAIL_EVENTS_PATTERN].join(','),
+    size: 0,
+    track_total_hits: true,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: {
+      bool: {
+        filter: [
+          { range: { '@timestamp': { lt: watermark, format: 'epoch_millis' } } },
+          { range: { 'event.ingested': { gt: since, lte: until, format: 'epoch_millis' } } },
+        ],
+      },
+    },
+    aggs: { from: { min: { field: '@timestamp' } }, to: { max: { field: '@timestamp' } } },
+  });
+  const total = r.hits.total;
+  const events = typeof total === 'number' ? total : (total?.value ?? 0);
+  const aggs = r.aggregations as { from?: { value: number | null }; to?: { value: number | null } } | undefined;
+  if (events === 0 || typeof aggs?.from?.value !== 'number' || typeof aggs?.to?.value !== 'number') return undefined;
+  return { events, from: new Date(aggs.from.value).toISOString(), to: new Date(aggs.to.value).toISOString(), watermark: new Date(watermark).toISOString(), lagSeconds };
 }
 
 /** Addresses named at most in `outsideLocal`. */

@@ -90,10 +90,15 @@ export class DetectorState {
     );
   }
 
-  async watermark(): Promise<{ watermark?: number; passes: number; summary?: Record<string, unknown> }> {
+  /**
+   * The watermark, and when it was last saved (`updated`): the end of the last pass, or its last checkpoint if it
+   * stopped before its end. Events that arrived after that with times before the watermark were not looked at.
+   */
+  async watermark(): Promise<{ watermark?: number; passes: number; updated?: number; summary?: Record<string, unknown> }> {
     const r = await this.client.get<WatermarkDoc>({ index: DETECTOR_STATE_INDEX, id: this.watermarkId }, { ignore: [404] });
     if (!r.found || !r._source) return { passes: 0 };
-    return { watermark: Date.parse(r._source.watermark), passes: r._source.passes, ...(r._source.last_summary ? { summary: r._source.last_summary } : {}) };
+    const doc = r._source;
+    return { watermark: Date.parse(doc.watermark), passes: doc.passes, updated: Date.parse(doc.updated), ...(doc.last_summary ? { summary: doc.last_summary } : {}) };
   }
 
   async saveWatermark(watermark: number, passes: number, summary?: Record<string, unknown>, now = Date.now()): Promise<void> {
@@ -106,5 +111,10 @@ export class DetectorState {
       ...(summary ? { last_summary: summary } : {}),
     };
     await this.client.index({ index: DETECTOR_STATE_INDEX, id: this.watermarkId, document: doc });
+  }
+
+  /** Marks the watermark as current at `now` without moving it: a pass that found no complete window. */
+  async touchWatermark(now = Date.now()): Promise<void> {
+    await this.client.update({ index: DETECTOR_STATE_INDEX, id: this.watermarkId, doc: { updated: new Date(now).toISOString() } }, { ignore: [404] });
   }
 }

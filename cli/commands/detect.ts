@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors';
-import { outsideLocalText, runPass, type PassSummary } from '../../detector/pass';
+import { lateText, outsideLocalText, runPass, type PassSummary } from '../../detector/pass';
 import { runAssetPass } from '../../detector/assets/pass';
 import { assetPass, formatAssetPass } from './assets';
 import { runPasses, type ScheduledPass } from './schedule';
@@ -78,6 +78,7 @@ function formatPass(s: PassSummary): string {
     (models ? `\n  ${models}` : '') +
     (s.pending ? '\n  More windows are waiting: the next pass continues.' : '') +
     (s.outsideLocal ? `\n  ${outsideLocalText(s.outsideLocal)}` : '') +
+    (s.late ? `\n  ${lateText(s.late)}` : '') +
     '\n'
   );
 }

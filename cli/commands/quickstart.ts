@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ANOMALIES_ALIAS, ZEEK_EVENTS_ALIAS, DEAD_LETTER_INDEX } from '../../common/es/names';
-import { outsideLocalText, runPass } from '../../detector/pass';
+import { lateText, outsideLocalText, runPass } from '../../detector/pass';
 import { runAssetPass } from '../../detector/assets/pass';
 import { formatAssetPass } from './assets';
 import { allModels } from '../../detector/models';
@@ -69,7 +69,8 @@ export function registerQuickstart(program: Command): void {
       out(
         `Detection: ${detection.windows} windows, ${detection.anomalies} anomalies (${detection.alerts} alerts), ` +
           `${detection.incidents.created} incidents in ${detection.seconds} s.\n` +
-          (detection.outsideLocal ? `  ${outsideLocalText(detection.outsideLocal)}\n` : ''),
+          (detection.outsideLocal ? `  ${outsideLocalText(detection.outsideLocal)}\n` : '') +
+          (detection.late ? `  ${lateText(detection.late)}\n` : ''),
       );
       await client.indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
       const top = await client.search<{ vigil: { anomaly: { score: number; explanation: string } } }>({

@@ -13,6 +13,8 @@ import { refresh, resetVigilData } from '../support/es-data';
 
 const LOCAL_NETS = { local: ['147.32.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] };
 const MIXED = join(LABELED_CORPUS, 'stratosphere-security-datasets', '008-zeek-mixed', 'data', 'conn.log.labeled');
+/** Two years older than the mixed day. */
+const OLDER = join(LABELED_CORPUS, 'stratosphere-security-datasets', '003-zeek-scenario-malicious', 'conn.log');
 
 /** Whole passes of the real `vigil detect` against the real Elasticsearch, on a real day of labeled traffic. */
 describe('vigil detect on a day of real traffic', () => {
@@ -67,6 +69,7 @@ describe('vigil detect on a day of real traffic', () => {
     const second = await detect();
     expect(second.windows).toBe(0);
     expect(second.anomalies).toBe(0);
+    expect(second.late).toBeUndefined();
   });
 
   it('writes the same anomalies when run again from scratch, and partitions split the work without changing it', async () => {
@@ -213,5 +216,32 @@ describe('vigil detect on a day of real traffic', () => {
     expect(summary.outsideLocal!.addresses).toBeGreaterThanOrEqual(summary.outsideLocal!.examples.length);
     for (const ip of summary.outsideLocal!.examples) expect(ip.startsWith('147.32.')).toBe(true);
     await resetDetectorData(es());
+  });
+
+  it('says how many events arrived after their time was passed, once, and in its text too', async () => {
+    // Last: the older capture stays in the index.
+    const watermark = (await detect()).watermark!;
+    // An older capture, read after the day was passed: every event of it is behind the watermark.
+    const older = await env.ingest([OLDER]);
+    expect(older.documentsIndexed).toBeGreaterThan(300);
+    await refresh(es());
+    const times = await es().search({
+      index: ZEEK_EVENTS_PATTERN,
+      size: 0,
+      query: { range: { '@timestamp': { lt: '2021-01-01T00:00:00Z' } } },
+      aggs: { from: { min: { field: '@timestamp' } }, to: { max: { field: '@timestamp' } } },
+    });
+    const agg = times.aggregations as { from: { value: number }; to: { value: number } };
+
+    const run = await runVigil(['detect', '--once'], env.detectEnv);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${older.documentsIndexed} events from ${new Date(agg.from.value).toISOString()} to ${new Date(agg.to.value).toISOString()} arrived after the detector had passed their time`);
+    expect(run.stdout).toContain(`(its watermark is ${watermark}): no model looked at them`);
+    expect(run.stdout).toContain('detector.lagSeconds (120 s)');
+
+    // Counted once: the next pass finds none that arrived since.
+    const next = await detect();
+    expect(next.windows).toBe(0);
+    expect(next.late).toBeUndefined();
   });
 });
