@@ -12,7 +12,10 @@ import { decodeEdgeSet, EDGE_SET_CAP, edgeHash, encodeEdgeSet, type EdgeSet } fr
  * counts how many new edges (peer, port, transport) it opens per window, decayed; that rate is its stability.
  * Observing k new edges when the device's rate is λ has Poisson tail probability P(X >= k); the score grows with
  * -log10 of it, so a PLC that has talked to the same three peers for weeks scores high on its first new peer, and
- * a laptop that meets new hosts every hour scores low. A device seen for too few windows is still learning and is
+ * a laptop that meets new hosts every hour scores low. The baseline also keeps the spread of the counts: a device
+ * whose new edges come in bursts (idle at night, dozens of new sites each morning) is judged with a negative
+ * binomial tail of that spread (`countTail`), so its usual bursts are not surprising, and a steady device keeps the
+ * Poisson tail. A device seen for too few windows is still learning and is
  * not scored. Both sides local (east-west) and local to remote are covered; the device is the side that opened
  * the connection.
  */
@@ -22,6 +25,11 @@ export interface DeviceState {
   windows: number;
   /** Decayed count of new edges opened. */
   fresh: number;
+  /**
+   * Decayed sum of the squares of each window's count of new edges: with `fresh`, how bursty the device is. Absent
+   * in baselines written before it was kept; estimated then as if the device's new edges came at an even rate.
+   */
+  fresh2?: number;
   /** Time of the last update (ms). */
   t: number;
   /** Ports (`port/transport`) and protocols the device used, up to a cap; beyond it the device is too varied to care. */
@@ -222,11 +230,15 @@ export class NewConnectionModel implements DetectionModel {
 
     const history = state.windows * keep;
     const rate = (state.fresh * keep + 0.5) / (history + 1);
+    const squares = state.fresh2 ?? state.fresh + (state.fresh * state.fresh) / Math.max(state.windows, 1);
+    // The spread of the device's new edges per window (the prior window's 0.5 counted, as in the rate).
+    const spread = Math.max(0, (squares * keep + 0.25) / (history + 1) - rate * rate);
     ctx.count(0, 1);
     const scan = scanOf(fresh, rate);
     if (scan) this.emitScan(ctx, device, scan, fresh, deviceBase, rate);
     else if (fresh.length > 0 && deviceBase && deviceBase.observations >= MIN_WINDOWS) {
-      const surprise = -Math.log10(Math.max(poissonTail(fresh.length, rate), 1e-12));
+      // A device whose new edges come in bursts (a laptop in the morning) is judged by its bursts, not by its mean.
+      const surprise = -Math.log10(Math.max(countTail(fresh.length, rate, spread), 1e-12));
       // Confidence in the rate grows with history: a device seen for a day is judged more gently than one seen for weeks.
       const confidence = Math.min(1, history / (MIN_WINDOWS * 6));
       const score = Math.round(scoreFrom(surprise, 2.5, 0.8) * (0.5 + 0.5 * confidence) * 10) / 10;
@@ -308,6 +320,7 @@ export class NewConnectionModel implements DetectionModel {
       ...state,
       windows: history + 1,
       fresh: state.fresh * keep + (deviceBase ? learned : 0),
+      fresh2: squares * keep + (deviceBase ? learned * learned : 0),
       t: window.start,
       edges: encodeEdgeSet(set),
       edgesExact: set.exact,
@@ -354,6 +367,26 @@ export function scanOf(fresh: ReadonlyArray<{ peer: string; port: number; transp
   if (most >= PORT_SCAN_PORTS) return { kind: 'port_scan', peers: peers.size, ports: ports.size, target, edges: fresh.length };
   if (peers.size >= ADDRESS_SCAN_PEERS) return { kind: 'address_scan', peers: peers.size, ports: ports.size, edges: fresh.length };
   return undefined;
+}
+
+/**
+ * P(X >= k) for a count X with this mean and variance: Poisson when the variance is about the mean (a device that
+ * opens new edges at an even rate), else negative binomial (Poisson with a gamma-distributed rate), whose longer tail
+ * makes a burst of a bursty device less surprising.
+ */
+export function countTail(k: number, mean: number, variance: number): number {
+  if (variance <= mean * 1.05 || mean <= 0) return poissonTail(k, mean);
+  if (k <= 0) return 1;
+  // X ~ NB(r, p): P(X = x) = C(x + r - 1, x) p^r (1 - p)^x, mean r(1 - p)/p, variance mean / p.
+  const p = mean / variance;
+  const r = (mean * p) / (1 - p);
+  let term = Math.exp(r * Math.log(p));
+  let cdf = term;
+  for (let x = 1; x < k; x++) {
+    term *= ((x + r - 1) / x) * (1 - p);
+    cdf += term;
+  }
+  return Math.max(0, 1 - cdf);
 }
 
 /** P(X >= k) for X ~ Poisson(λ). */
