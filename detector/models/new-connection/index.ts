@@ -6,6 +6,7 @@ import { CONN_INDEX, connQuery, eventsLink, NOT_TO_EVERYONE, str } from '../conn
 import { formatDays, round } from '../format';
 import { hasEvents, type DetectionModel, type ModelContext } from '../model';
 import { decodeEdgeSet, EDGE_SET_CAP, edgeHash, encodeEdgeSet, type EdgeSet } from './edge-set';
+import { ANSWERED_STATES } from '../inbound';
 
 /**
  * New connection: a device talks to a peer, on a port or with a protocol it never used. Each device's baseline
@@ -73,7 +74,7 @@ interface Judged extends DeviceRows {
 }
 
 /** An edge as its device's set names it. */
-function edgeText(e: Edge): string {
+function edgeText(e: Pick<Edge, 'peer' | 'port' | 'transport'>): string {
   return `${e.peer}|${e.port}/${e.transport}`;
 }
 
@@ -167,7 +168,7 @@ export class NewConnectionModel implements DetectionModel {
       todo.push(judged);
     }
     const known = unsure.length > 0 ? await ctx.baselines.getMany<EdgeState>(this.id, 'edge', unsure) : new Map<string, Baseline<EdgeState>>();
-    for (const d of todo) this.judge(ctx, d, known);
+    for (const d of todo) await this.judge(ctx, d, known);
   }
 
   private emitScan(ctx: ModelContext, device: string, scan: Scan, fresh: ReadonlyArray<Edge & { protocols: Set<string> }>, deviceBase: Baseline<DeviceState> | undefined, rate: number): void {
@@ -191,8 +192,8 @@ export class NewConnectionModel implements DetectionModel {
       time: Math.min(...fresh.map((f) => f.first)),
       explanation:
         scan.kind === 'port_scan'
-          ? `${device} probed ${scan.ports} ports of ${scan.target} it never used (${topPorts.join(', ')}, ...) in ${ctx.config.detector.windowMinutes} minutes, ${count} connections${history}.`
-          : `${device} reached ${scan.peers} addresses it never contacted before on ${scan.ports} port${scan.ports === 1 ? '' : 's'} (${topPorts.join(', ')}) in ${ctx.config.detector.windowMinutes} minutes, ${count} connections${history}.`,
+          ? `${device} probed ${scan.ports} ports of ${scan.target} it never used, which did not answer (${topPorts.join(', ')}, ...), in ${ctx.config.detector.windowMinutes} minutes, ${count} connections${history}.`
+          : `${device} tried ${scan.peers} addresses it never contacted before, which did not answer, on ${scan.ports} port${scan.ports === 1 ? '' : 's'} (${topPorts.join(', ')}) in ${ctx.config.detector.windowMinutes} minutes, ${count} connections${history}.`,
       figures: {
         observed: size,
         expected: round(rate),
@@ -211,7 +212,7 @@ export class NewConnectionModel implements DetectionModel {
     });
   }
 
-  private judge(ctx: ModelContext, judged: Judged, known: Map<string, Baseline<EdgeState>>): void {
+  private async judge(ctx: ModelContext, judged: Judged, known: Map<string, Baseline<EdgeState>>): Promise<void> {
     const { window, baselines } = ctx;
     const { device, rows, edges: byEdge, base: deviceBase, set } = judged;
     const state: DeviceState = deviceBase?.state ?? { windows: 0, fresh: 0, t: window.start, ports: [], protocols: [] };
@@ -234,8 +235,16 @@ export class NewConnectionModel implements DetectionModel {
     // The spread of the device's new edges per window (the prior window's 0.5 counted, as in the rate).
     const spread = Math.max(0, (squares * keep + 0.25) / (history + 1) - rate * rate);
     ctx.count(0, 1);
-    const scan = scanOf(fresh, rate);
-    if (scan) this.emitScan(ctx, device, scan, fresh, deviceBase, rate);
+    let scan = scanOf(fresh, rate);
+    let tried = fresh;
+    if (scan) {
+      // A scan is made of the attempts nobody answered, as Zeek's scan policy counts them: a browser that opens sixty
+      // new sites in a window is not scanning. Asked only for the rare device with enough new edges to be one.
+      const answered = await answeredEdges(ctx, device);
+      tried = fresh.filter((f) => !answered.has(edgeText(f)));
+      scan = scanOf(tried, rate);
+    }
+    if (scan) this.emitScan(ctx, device, scan, tried, deviceBase, rate);
     else if (fresh.length > 0 && deviceBase && deviceBase.observations >= MIN_WINDOWS) {
       // A device whose new edges come in bursts (a laptop in the morning) is judged by its bursts, not by its mean.
       const surprise = -Math.log10(Math.max(countTail(fresh.length, rate, spread), 1e-12));
@@ -330,8 +339,30 @@ export class NewConnectionModel implements DetectionModel {
 }
 
 /**
- * Scanning needs no history: a device that reaches many addresses (address scan) or many ports of one address (port
- * scan) it never used in one window is scanning whatever its past, as Zeek's own scan policy judges it. The
+ * The edges (`edgeText`) of a device's window on which the peer answered: a handshake or a reply
+ * (`ANSWERED_STATES`, as the inbound model counts them).
+ */
+async function answeredEdges(ctx: ModelContext, device: string): Promise<Set<string>> {
+  const answered = new Set<string>();
+  for await (const page of compositePages(ctx.client, {
+    index: CONN_INDEX,
+    query: connQuery(ctx.window, NOT_TO_EVERYONE, { term: { 'source.ip': device } }, { terms: { 'zeek.conn.conn_state': ANSWERED_STATES } }),
+    size: ctx.config.detector.pageSize,
+    sources: [
+      { peer: { terms: { field: 'destination.ip' } } },
+      { port: { terms: { field: 'destination.port', missing_bucket: true } } },
+      { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
+    ],
+  })) {
+    for (const b of page) answered.add(edgeText({ peer: str(b.key.peer)!, port: Number(b.key.port ?? 0), transport: str(b.key.transport) ?? 'unknown' }));
+  }
+  return answered;
+}
+
+/**
+ * Scanning needs no history: a device that tries many addresses (address scan) or many ports of one address (port
+ * scan) it never used in one window, and gets no answer, is scanning whatever its past, as Zeek's own scan policy
+ * judges it (the model passes only the unanswered edges: `answeredEdges`). The
  * thresholds are those of Zeek's `Scan::addr_scan_threshold` and `port_scan_threshold` (25 and 15 in 5 minutes),
  * doubled for a 15-minute window, and the count must also be far above the device's usual rate of new
  * connections, so that a server that talks to many new peers every window is not a scanner.
