@@ -256,12 +256,13 @@ async function runIngest(
 }
 
 export function formatSummary(s: IngestSummary, where?: SearchedPaths): string {
-  if (s.filesFound === 0 && s.linesRead === 0) {
-    return where ? `no log file found in ${where.paths.join(', ')}: looked for ${where.logs}\n` : 'no log file found\n';
-  }
   if (s.linesRead === 0) {
-    const files = s.filesFound === 1 ? 'the one log file found was' : `the ${s.filesFound} log files found were`;
-    return `nothing new to read: ${files} read before (their checkpoints are in the state directory, ingest.stateDir)\n`;
+    if (s.filesFound > 0) {
+      const files = s.filesFound === 1 ? 'the one log file found was' : `the ${s.filesFound} log files found were`;
+      return `nothing new to read: ${files} read before (their checkpoints are in the state directory, ingest.stateDir)\n`;
+    }
+    // A syslog receiver alone has no paths: it received nothing.
+    return where && where.paths.length > 0 ? `no log file found in ${where.paths.join(', ')}: looked for ${where.logs}\n` : 'nothing was read\n';
   }
   const lines = [
     `read ${s.linesRead} lines from ${s.filesRead} files in ${s.seconds} s: ${s.documentsIndexed} documents indexed, ` +

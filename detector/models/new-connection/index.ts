@@ -16,9 +16,8 @@ import { ANSWERED_STATES } from '../inbound';
  * a laptop that meets new hosts every hour scores low. The baseline also keeps the spread of the counts: a device
  * whose new edges come in bursts (idle at night, dozens of new sites each morning) is judged with a negative
  * binomial tail of that spread (`countTail`), so its usual bursts are not surprising, and a steady device keeps the
- * Poisson tail. A device seen for too few windows is still learning and is
- * not scored. Both sides local (east-west) and local to remote are covered; the device is the side that opened
- * the connection.
+ * Poisson tail. A device seen for too few windows is still learning and is not scored. Both sides local (east-west)
+ * and local to remote are covered; the device is the side that opened the connection.
  */
 
 export interface DeviceState {
@@ -362,10 +361,10 @@ async function answeredEdges(ctx: ModelContext, device: string): Promise<Set<str
 /**
  * Scanning needs no history: a device that tries many addresses (address scan) or many ports of one address (port
  * scan) it never used in one window, and gets no answer, is scanning whatever its past, as Zeek's own scan policy
- * judges it (the model passes only the unanswered edges: `answeredEdges`). The
- * thresholds are those of Zeek's `Scan::addr_scan_threshold` and `port_scan_threshold` (25 and 15 in 5 minutes),
- * doubled for a 15-minute window, and the count must also be far above the device's usual rate of new
- * connections, so that a server that talks to many new peers every window is not a scanner.
+ * judges it (the model passes only the unanswered edges: `answeredEdges`). The thresholds are those of Zeek's
+ * `Scan::addr_scan_threshold` and `port_scan_threshold` (25 and 15 in 5 minutes), doubled for a 15-minute window,
+ * and the count must also be far above the device's usual rate of new connections, so that a server that talks to
+ * many new peers every window is not a scanner.
  */
 export interface Scan {
   kind: 'address_scan' | 'port_scan';
