@@ -7,7 +7,7 @@ import { closeUdp, connectTcp, sendAndClose, sendDatagrams, udpSender } from '..
 import { lineFramed, octetCounted, realMessages } from '../../ingest/source/syslog/messages.fixture';
 import { testEsControl, useTestEsClient } from '../harness/es';
 import { jsonSummary, startVigil } from '../support/cli';
-import { countDeadLetters, refresh, resetVigilData } from '../support/es-data';
+import { afterRefresh, countDeadLetters, resetVigilData } from '../support/es-data';
 import { ingestEnvironment } from '../support/ingest-env';
 import { waitFor } from '../support/wait';
 
@@ -74,15 +74,14 @@ describe('syslog receiver with Elasticsearch paused', () => {
       }
 
       const byTransport = async () => {
-        await refresh(es());
-        const res = await es().search({
+        const res = await afterRefresh(es(), () => es().search({
           // The first event creates the index: until then there is nothing to count.
           index: MAIL_EVENTS_PATTERN,
           allow_no_indices: true,
           size: 0,
           track_total_hits: true,
           aggs: { tcp: { filter: { range: { 'process.pid': { lt: PER_TRANSPORT } } } }, udp: { filter: { range: { 'process.pid': { gte: PER_TRANSPORT } } } } },
-        });
+        }));
         const aggs = res.aggregations as Record<string, { doc_count: number }> | undefined;
         return { tcp: aggs?.tcp.doc_count ?? 0, udp: aggs?.udp.doc_count ?? 0, total: (res.hits.total as { value: number }).value };
       };

@@ -16,14 +16,27 @@ export async function refresh(client: Client): Promise<void> {
   await client.indices.refresh({ index: ALL, allow_no_indices: true, ignore_unavailable: true });
 }
 
+/**
+ * `read` after a refresh. A worker running beside the test may create a day's index between the wait for started
+ * shards and the read; a read that meets such a shard is made again once it has started.
+ */
+export async function afterRefresh<T>(client: Client, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await refresh(client);
+    try {
+      return await read();
+    } catch (err) {
+      if (attempt >= 5 || !JSON.stringify((err as { meta?: { body?: unknown } }).meta?.body ?? '').includes('no_shard_available_action_exception')) throw err;
+    }
+  }
+}
+
 export async function countEvents(client: Client): Promise<number> {
-  await refresh(client);
-  return (await client.count({ index: ZEEK_EVENTS_ALIAS, ignore_unavailable: true, allow_no_indices: true })).count;
+  return afterRefresh(client, async () => (await client.count({ index: ZEEK_EVENTS_ALIAS, ignore_unavailable: true, allow_no_indices: true })).count);
 }
 
 export async function countDeadLetters(client: Client): Promise<number> {
-  await refresh(client);
-  return (await client.count({ index: DEAD_LETTER_INDEX, ignore_unavailable: true, allow_no_indices: true })).count;
+  return afterRefresh(client, async () => (await client.count({ index: DEAD_LETTER_INDEX, ignore_unavailable: true, allow_no_indices: true })).count);
 }
 
 /** Documents per `log.file.path` in events and dead letters together. */
