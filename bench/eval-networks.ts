@@ -12,7 +12,7 @@
  * `eval-networks.test.ts` checks every quote and address below against the corpus.
  */
 import { basename } from 'node:path';
-import { configSchema } from '../common/config/schema';
+import { defaultLocalNetworks } from '../common/config/schema';
 import { localNetworkMatcher } from '../ingest/enrich/direction';
 import { readZeekFile } from '../ingest/parse/zeek/read-file';
 import { SiteNetworks } from '../detector/site-networks';
@@ -60,9 +60,7 @@ export const SCENARIO_NETWORKS: Readonly<Record<string, ScenarioNetwork>> = {
 };
 
 /** The schema's default local networks, so that the table above only adds to them. */
-export function defaultLocalNetworks(): string[] {
-  return configSchema.parse({}).networks.local;
-}
+export { defaultLocalNetworks };
 
 /**
  * `networks.local` for a scenario folder name. A scenario the table does not know (a capture added to the labeled

@@ -11,7 +11,7 @@ import { commandContext } from '../context';
 import { UsageError } from '../../common/errors';
 import { formatSummary, ingestZeek, zeekLogNames } from './ingest';
 import { setupAction } from './setup';
-import { configSchema } from '../../common/config/schema';
+import { defaultLocalNetworks } from '../../common/config/schema';
 import { zeekLocalNetworks } from '../../detector/site-networks';
 
 /** The sample shipped with Vigil: real Zeek logs, with their license and attribution beside them. */
@@ -49,7 +49,7 @@ export function registerQuickstart(program: Command): void {
       // would get none: this first run takes the networks its Zeek called local, and says so.
       let config = ctx.config;
       let localAdded: string[] = [];
-      if (sameNetworks(config.networks.local, configSchema.parse({}).networks.local)) {
+      if (sameNetworks(config.networks.local, defaultLocalNetworks())) {
         localAdded = await zeekLocalNetworks(client, config.networks.local);
         if (localAdded.length > 0) {
           config = { ...config, networks: { ...config.networks, local: [...config.networks.local, ...localAdded] } };

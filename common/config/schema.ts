@@ -160,3 +160,8 @@ export const configSchema = z.strictObject({
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;
+
+/** `networks.local` when the configuration leaves it out: the private, shared, unique-local and link-local ranges. */
+export function defaultLocalNetworks(): string[] {
+  return configSchema.parse({}).networks.local;
+}
