@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { validateConfig } from '../common/config/load';
 import { createClient } from '../common/es/client';
 import { createLogger } from '../common/log';
@@ -61,19 +62,20 @@ export type RequestKind = 'search' | 'mget' | 'bulk' | 'other';
 export type RequestTimes = Record<string, Record<RequestKind, { requests: number; seconds: number }>>;
 
 /**
- * Times every request of the client, charged to the model whose run is under way: a model's run and the flush of
- * its baselines and anomalies that follows it, until the next model starts. The pass's own requests (its progress
- * and lease, feedback, incidents, the probe for the next event time) are charged to `pass`. The models themselves
- * are untouched.
+ * Times every request of the client, charged to the model whose run made it (models run at once are told apart by
+ * their asynchronous context). The pass's own requests (its progress and lease, feedback, incidents, the probe for
+ * the next event time, and the writes of baselines and anomalies after a model's run) are charged to `pass`. The
+ * models themselves are untouched.
  */
 function accountRequests(client: Client, models: DetectionModel[], progress: PassProgress): { models: DetectionModel[]; times: RequestTimes } {
   const times: RequestTimes = {};
-  let current = 'pass';
+  const running = new AsyncLocalStorage<string>();
   const transport = client.transport as unknown as {
     request: (params: { path: string; querystring?: Record<string, unknown> }, options?: unknown) => Promise<unknown>;
   };
   const request = transport.request.bind(transport);
   transport.request = async (params, options) => {
+    const current = running.getStore() ?? 'pass';
     const started = process.hrtime.bigint();
     try {
       return await request(params, options);
@@ -100,10 +102,8 @@ function accountRequests(client: Client, models: DetectionModel[], progress: Pas
   const wrapped = models.map(
     (model): DetectionModel => ({
       id: model.id,
-      run: (ctx) => {
-        current = model.id;
-        return model.run(ctx);
-      },
+      reads: model.reads,
+      run: (ctx) => running.run(model.id, () => model.run(ctx)),
     }),
   );
   return { models: wrapped, times };

@@ -11,6 +11,7 @@ import { DAY_MS } from './baseline/decay';
 import { loadFeedback } from './feedback/evaluations';
 import { MaintenanceCalendar, ZoneMap } from './feedback/scope';
 import { groupIncidents } from './incident/group';
+import { runModels } from './model-runner';
 import type { DetectionModel, DetectionWindow, ModelContext } from './models/model';
 import { partition as makePartition, type Partition } from './partition';
 import { DetectorState } from './state';
@@ -123,6 +124,8 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     const isLocal = localNetworkMatcher(config.networks.local);
     const baselines = new BaselineStore(client, BASELINES_INDEX, { cacheBytes: d.baselineCacheMegabytes * 2 ** 20 });
     const writer = new AnomalyWriter(client);
+    // Models run at once finish in any order: incidents are grouped from their anomalies in the models' order.
+    const modelOrder = options.models.map((model) => model.id);
     let cursor = watermark;
     let last: number | undefined;
     let firstWindow: number | undefined;
@@ -136,7 +139,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       firstWindow ??= window.start;
       await runWindow({ window, options, part, baselines, writer, zones, maintenance, feedback, isLocal, summary, sensor: options.sensor });
       // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them.
-      const held = writer.takeWindow();
+      const held = writer.takeWindow(modelOrder);
       if (held.observationsDropped > 0) log.warn({ window: new Date(window.start).toISOString(), observations: held.observationsDropped }, 'observations past the cap join no incident');
       const grouped = await groupIncidents(client, held.alerts, d.incidentWindowMinutes * 60_000, Date.now(), held.observations);
       summary.incidents.created += grouped.created;
@@ -207,8 +210,8 @@ async function runWindow(run: WindowRun): Promise<void> {
   const d = config.detector;
   const tally = await windowDatasets(client, window);
   summary.events += tally.events;
-  for (const model of options.models) {
-    if (!d.models[model.id].enabled) continue;
+  const enabled = options.models.filter((model) => d.models[model.id].enabled);
+  await runModels(enabled, d.concurrency, async (model) => {
     const began = Date.now();
     const stats = (summary.byModel[model.id] ??= { anomalies: 0, alerts: 0, seconds: 0 });
     const ctx: ModelContext = {
@@ -249,7 +252,7 @@ async function runWindow(run: WindowRun): Promise<void> {
     await baselines.flush();
     await writer.flush();
     stats.seconds += (Date.now() - began) / 1000;
-  }
+  });
 }
 
 export function outsideLocalText(o: { addresses: number; examples: string[] }): string {

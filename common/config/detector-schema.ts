@@ -71,6 +71,10 @@ export const detectorSchema = z
       .max(4096)
       .default(64)
       .describe('Baselines a pass keeps in memory across windows, in MiB, so that one active in many windows is written once per checkpoint; 0 writes them after every window.'),
+    concurrency: positiveInt()
+      .max(16)
+      .default(2)
+      .describe('Models run at once on a window, each with its own requests to Elasticsearch; a model that reads another one\'s baselines waits for it.'),
     pageSize: positiveInt().max(10_000).default(2000).describe('Buckets per composite aggregation page.'),
     incidentWindowMinutes: positiveInt().default(1440).describe('Anomalies that share an entity within this long join one incident.'),
     partition: z

@@ -37,9 +37,17 @@ export class AnomalyWriter {
     return [...this.alerts, ...this.observations];
   }
 
-  /** The window's alerts, its observations (context for incidents already open), and how many observations were past the cap. */
-  takeWindow(): { alerts: WrittenAnomaly[]; observations: WrittenAnomaly[]; observationsDropped: number } {
-    const out = { alerts: this.alerts, observations: this.observations, observationsDropped: this.observationsDropped };
+  /**
+   * The window's alerts, its observations (context for incidents already open), and how many observations were past
+   * the cap. With `order` (model ids), those of each model come together, in that order, each model's as it wrote
+   * them: the same order whichever model finished first.
+   */
+  takeWindow(order?: readonly string[]): { alerts: WrittenAnomaly[]; observations: WrittenAnomaly[]; observationsDropped: number } {
+    const out = {
+      alerts: order ? byModel(this.alerts, order) : this.alerts,
+      observations: order ? byModel(this.observations, order) : this.observations,
+      observationsDropped: this.observationsDropped,
+    };
     this.alerts = [];
     this.observations = [];
     this.observationsDropped = 0;
@@ -73,4 +81,15 @@ export class AnomalyWriter {
       this.alerts.push(batch[i]);
     });
   }
+}
+
+function modelOf(a: WrittenAnomaly): string {
+  return (a.document.vigil as { anomaly: { model: string } }).anomaly.model;
+}
+
+/** Anomalies grouped by model in `order` (models not named last), each model's in their order: a stable sort. */
+function byModel(anomalies: WrittenAnomaly[], order: readonly string[]): WrittenAnomaly[] {
+  const rank = new Map(order.map((id, i) => [id, i]));
+  const of = (a: WrittenAnomaly) => rank.get(modelOf(a)) ?? order.length;
+  return anomalies.sort((a, b) => of(a) - of(b));
 }

@@ -61,5 +61,10 @@ export function hasEvents(ctx: Pick<ModelContext, 'datasets'>, ...datasets: stri
 
 export interface DetectionModel {
   readonly id: ModelId;
+  /**
+   * Models whose baselines this one reads. In a window it runs after them, so that it sees what they learned from
+   * that window whatever the concurrency. Models not named run in any order, and at once.
+   */
+  readonly reads?: readonly ModelId[];
   run(ctx: ModelContext): Promise<void>;
 }

@@ -167,11 +167,11 @@ describe('vigil detect on a day of real traffic', () => {
     expect(searches.filter((r) => [MAIL_EVENTS_ALIAS, MAIL_MESSAGES_ALIAS].some((mail) => r.path.startsWith(`/${mail}`))).map((r) => r.path)).toEqual([]);
   });
 
-  it('keeps baselines across windows in a cache, writes fewer, and learns and reports exactly what writing after every window does', async () => {
-    /** A pass over the whole day from nothing, with this cache size: what it wrote, and its summary. */
-    async function passWith(baselineCacheMegabytes: number) {
+  it('keeps baselines across windows in a cache and runs models at once, and learns and reports exactly what one model at a time writing after every window does', async () => {
+    /** A pass over the whole day from nothing, with this cache size and this many models at once: what it wrote, and its summary. */
+    async function passWith(baselineCacheMegabytes: number, concurrency: number) {
       await resetDetectorData(es());
-      const config = validateConfig({ networks: LOCAL_NETS, log: { level: 'error' }, detector: { baselineCacheMegabytes } }, 'the test');
+      const config = validateConfig({ networks: LOCAL_NETS, log: { level: 'error' }, detector: { baselineCacheMegabytes, concurrency } }, 'the test');
       const summary = await runPass({ client: es(), config, models: allModels(), log: createLogger('error') });
       await es().indices.refresh({ index: BASELINES_INDEX });
       const baselines: string[] = [];
@@ -182,17 +182,27 @@ describe('vigil detect on a day of real traffic', () => {
         baselines.push(JSON.stringify(learned));
       }
       const written = (await anomalies()).map((a) => JSON.stringify([a.vigil.anomaly.id, a.vigil.anomaly.score, a.vigil.anomaly.status, a.vigil.anomaly.explanation]));
-      return { summary, baselines: baselines.sort(), anomalies: written.sort() };
+      await es().indices.refresh({ index: INCIDENTS_INDEX });
+      const incidents: string[] = [];
+      for await (const doc of es().helpers.scrollDocuments<{ incident: Record<string, unknown> }>({ index: INCIDENTS_INDEX, size: 1000 })) {
+        const { updated, ...grouped } = doc.incident;
+        expect(typeof updated).toBe('string');
+        incidents.push(JSON.stringify(grouped));
+      }
+      return { summary, baselines: baselines.sort(), anomalies: written.sort(), incidents: incidents.sort() };
     }
-    const everyWindow = await passWith(0);
+    const everyWindow = await passWith(0, 1);
     expect(everyWindow.baselines.length).toBeGreaterThan(300);
     expect(everyWindow.anomalies.length).toBe(everyWindow.summary.anomalies);
+    expect(everyWindow.incidents.length).toBe(everyWindow.summary.incidents.created);
     // A cache far smaller than the day's baselines (50 kB): full many times over, it writes and gives up baselines as it goes.
-    const small = await passWith(0.05);
-    const large = await passWith(64);
+    const small = await passWith(0.05, 2);
+    // Every model at once: the OT model still reads the new-connection model's device history after it learned the window.
+    const large = await passWith(64, 16);
     for (const cached of [small, large]) {
       expect(cached.summary.windows).toBe(everyWindow.summary.windows);
       expect(cached.anomalies).toEqual(everyWindow.anomalies);
+      expect(cached.incidents).toEqual(everyWindow.incidents);
       expect(cached.baselines).toEqual(everyWindow.baselines);
       expect(cached.summary.baselines.cached).toBeGreaterThan(everyWindow.summary.baselines.cached);
       expect(cached.summary.baselines.read).toBeLessThan(everyWindow.summary.baselines.read);

@@ -1,4 +1,5 @@
 import { hasEvents, type DetectionModel, type ModelContext } from '../model';
+import type { ModelId } from '../../../common/config/detector-schema';
 import { MODEL_ID } from './flows';
 import { runItSpeaksOt } from './it-speaks-ot';
 import { runOperations } from './operations';
@@ -13,6 +14,8 @@ import { runZones } from './zones';
  */
 export class OtModel implements DetectionModel {
   readonly id = MODEL_ID;
+  /** The IT-speaks-OT check reads a source's device history from the new-connection model. */
+  readonly reads: readonly ModelId[] = ['new_connection'];
 
   async run(ctx: ModelContext): Promise<void> {
     await runOperations(ctx);
