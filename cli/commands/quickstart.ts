@@ -70,16 +70,20 @@ export function registerQuickstart(program: Command): void {
         `Detection: ${detection.windows} windows, ${detection.anomalies} anomalies (${detection.alerts} alerts), ` +
           `${detection.incidents.created} incidents in ${detection.seconds} s.\n` +
           (detection.outsideLocal ? `  ${outsideLocalText(detection.outsideLocal)}\n` : '') +
-          (detection.late ? `  ${lateText(detection.late)}\n` : ''),
+          (detection.late ? `  ${lateText(detection.late)}\n  ${olderLogsText(Boolean(ctx.config.elasticsearch.url), dir)}\n` : ''),
       );
-      await client.indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
-      const top = await client.search<{ vigil: { anomaly: { score: number; explanation: string } } }>({
-        index: ANOMALIES_ALIAS,
-        size: 5,
-        sort: [{ 'vigil.anomaly.score': 'desc' }],
-        ignore_unavailable: true,
-      });
-      for (const h of top.hits.hits) out(`  ${h._source!.vigil.anomaly.score.toFixed(0).padStart(3)}  ${h._source!.vigil.anomaly.explanation}\n`);
+      // The strongest anomalies of this pass's windows: not those of an earlier run on other logs.
+      if (detection.from !== undefined && detection.to !== undefined) {
+        await client.indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
+        const top = await client.search<{ vigil: { anomaly: { score: number; explanation: string } } }>({
+          index: ANOMALIES_ALIAS,
+          size: 5,
+          query: { range: { 'vigil.anomaly.window.start': { gte: detection.from, lt: detection.to } } },
+          sort: [{ 'vigil.anomaly.score': 'desc' }],
+          ignore_unavailable: true,
+        });
+        for (const h of top.hits.hits) out(`  ${h._source!.vigil.anomaly.score.toFixed(0).padStart(3)}  ${h._source!.vigil.anomaly.explanation}\n`);
+      }
       const events = await client.count({ index: ZEEK_EVENTS_ALIAS, ignore_unavailable: true });
       const dead = await client.count({ index: DEAD_LETTER_INDEX, ignore_unavailable: true });
       out(
@@ -89,6 +93,20 @@ export function registerQuickstart(program: Command): void {
       );
       await client.close();
     });
+}
+
+/**
+ * What to do about logs older than the detector's watermark: the detector judges each window once, going forward,
+ * so a capture older than one read before is not judged in the same Elasticsearch.
+ */
+export function olderLogsText(configured: boolean, dir: string | undefined): string {
+  const again = `npx vigil quickstart ${dir ?? ''}`.trimEnd();
+  return (
+    'The detector moves forward in time and judges each window once, so logs older than what it has passed are not judged here. ' +
+    (configured
+      ? 'To look at an older capture on its own, point elasticsearch.url at another cluster and run quickstart again.'
+      : `To look at an older capture on its own, give it a local Elasticsearch of its own: VIGIL_HOME=<new folder> VIGIL_ES_PORT=<free port> ${again}`)
+  );
 }
 
 function sameNetworks(a: readonly string[], b: readonly string[]): boolean {

@@ -16,6 +16,9 @@ import { countEvents, resetVigilData } from '../support/es-data';
  * manages (here the test instance, found through VIGIL_HOME and VIGIL_ES_PORT), on a capture whose logs sit in a
  * subdirectory, as the labeled captures keep them in `data/`.
  */
+/** A line of quickstart's list of the strongest anomalies: the score, then the explanation. */
+const ANOMALY_LINE = /^  [ \d]{2}\d  \S/m;
+
 describe('vigil quickstart', () => {
   const capture = join(LABELED_CORPUS, 'stratosphere-security-datasets', '010-zeek-mixed');
   let client: Client;
@@ -72,7 +75,11 @@ describe('vigil quickstart', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`nothing new to read: the ${files.length} log files found were read before`);
     expect(await countEvents(client)).toBe(summary.documentsIndexed);
+    // No window was passed: the anomalies of the first run are not listed as this run's.
+    expect(again.stdout).toContain('Detection: 0 windows');
+    expect(again.stdout).not.toMatch(ANOMALY_LINE);
   }, 300_000);
+
 
   it('leaves `vigil ingest zeek` to read subdirectories with --recursive, and it says so when it finds no log', async () => {
     const files = await discoverLogFiles([capture], { recursive: true });
@@ -98,4 +105,35 @@ describe('vigil quickstart', () => {
     expect(run.stderr).toContain(`no log file found in ${empty}: looked for Zeek logs named like conn.log`);
     expect(run.stdout).not.toContain('Learning baselines');
   }, 120_000);
+
+  it('on a capture older than the one before, says that the detector has passed its time and how to look at it on its own', async () => {
+    // 2020, read after the 2022 capture of the first test was passed.
+    const older = join(LABELED_CORPUS, 'stratosphere-security-datasets', '003-zeek-scenario-malicious');
+    const before = await countEvents(client);
+    const run = await runVigil(['quickstart', older], env);
+    if (run.code !== 0) throw new Error(`vigil quickstart failed (${run.code}):\n${run.stderr}`);
+    const indexed = (await countEvents(client)) - before;
+    expect(indexed).toBeGreaterThan(300);
+    expect(run.stdout).toContain('Detection: 0 windows');
+    expect(run.stdout).toContain(`${indexed} events from 2020-08-07`);
+    expect(run.stdout).toContain('arrived after the detector had passed their time');
+    expect(run.stdout).toContain(`give it a local Elasticsearch of its own: VIGIL_HOME=<new folder> VIGIL_ES_PORT=<free port> npx vigil quickstart ${older}`);
+    expect(run.stdout).not.toMatch(ANOMALY_LINE);
+
+    // A detector that starts over (a new site) passes both captures, and lists the strongest anomalies it wrote.
+    await resetDetectorData(client);
+    const anew = await runVigil(['quickstart', older], env);
+    if (anew.code !== 0) throw new Error(`vigil quickstart failed (${anew.code}):\n${anew.stderr}`);
+    expect(anew.stdout).not.toContain('arrived after the detector had passed their time');
+    const listed = anew.stdout.split('\n').filter((line) => ANOMALY_LINE.test(line));
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.length).toBeLessThanOrEqual(5);
+    await client.indices.refresh({ index: ANOMALIES_ALIAS });
+    const top = await client.search<{ vigil: { anomaly: { score: number; explanation: string } } }>({ index: ANOMALIES_ALIAS, size: 100, sort: [{ 'vigil.anomaly.score': 'desc' }] });
+    const written = top.hits.hits.map((h) => h._source!.vigil.anomaly);
+    const scores = listed.map((line) => Number(line.trim().split(/\s+/)[0]));
+    expect(scores[0]).toBe(Math.round(written[0].score));
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    for (const line of listed) expect(written.some((a) => line.endsWith(`  ${a.explanation}`))).toBe(true);
+  }, 300_000);
 });
