@@ -12,7 +12,7 @@ export interface CommandContext {
   config: VigilConfig;
   log: Logger;
   sensor: string;
-  connect(role: EsRole): Promise<{ client: Client; connection: EsConnection; user: string; cluster: string }>;
+  connect(role: EsRole): Promise<{ client: Client; connection: EsConnection; user: string; cluster: string; clusterUuid: string }>;
 }
 
 export function commandContext(configFile: string | undefined): CommandContext {
@@ -25,8 +25,8 @@ export function commandContext(configFile: string | undefined): CommandContext {
     async connect(role) {
       const connection = resolveConnection(config, role, localCredentials);
       const client = createClient(connection, config.elasticsearch.requestTimeoutMs);
-      const { user, cluster } = await checkConnection(client, connection);
-      return { client, connection, user, cluster };
+      const { user, cluster, clusterUuid } = await checkConnection(client, connection);
+      return { client, connection, user, cluster, clusterUuid };
     },
   };
 }

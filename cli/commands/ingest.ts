@@ -81,14 +81,14 @@ const MAIL_LOGS_TEXT = 'mail logs named like mail.log, maillog or mainlog, rotat
 export async function ingestZeek(configFile: string | undefined, paths: string[], flags: IngestFlags): Promise<IngestSummary> {
   const ctx = commandContext(configFile);
   const { config } = ctx;
-  return runIngest(ctx, 'Zeek', stateDir(config), flags, async ({ client, metrics, sink, onFileError }) => {
+  return runIngest(ctx, 'Zeek', stateDir(config), flags, async ({ client, cluster, metrics, sink, onFileError }) => {
     const assets = new AssetEnricher({ zones: config.zones, client, refreshSeconds: config.ingest.assets.refreshSeconds, log: ctx.log });
     // Roles are read before the first line, so that a run with --once gets them too.
     await assets.start();
     let source: Awaited<ReturnType<typeof openLogSource>>;
     try {
       const limits = { ...config.ingest.zeek, recursive: config.ingest.zeek.recursive || Boolean(flags.recursive) };
-      source = await openLogSource({ paths, stateDir: stateDir(config), once: Boolean(flags.once), limits, log: ctx.log, metrics, onFileError });
+      source = await openLogSource({ paths, stateDir: stateDir(config), cluster, once: Boolean(flags.once), limits, log: ctx.log, metrics, onFileError });
     } catch (err) {
       assets.stop();
       throw err;
@@ -117,12 +117,13 @@ export async function ingestMail(configFile: string | undefined, paths: string[]
   const dir = resolve(stateDir(config), 'mail');
   // Received syslog waits in files here until it is indexed; the worker reads them like any mail log.
   const spoolDir = join(dir, 'syslog-spool');
-  return runIngest(ctx, 'Mail', dir, flags, async ({ client, metrics, sink, onFileError }) => {
+  return runIngest(ctx, 'Mail', dir, flags, async ({ client, cluster, metrics, sink, onFileError }) => {
     let receiver: SyslogReceiver | undefined;
     if (listen.length > 0) mkdirSync(spoolDir, { recursive: true });
     const source = await openLogSource({
       paths: listen.length > 0 ? [...paths, spoolDir] : paths,
       stateDir: dir,
+      cluster,
       once: Boolean(flags.once),
       limits: mail,
       include: MAIL_LOG_NAMES,
@@ -178,6 +179,8 @@ export async function ingestMail(configFile: string | undefined, paths: string[]
 
 interface Wiring {
   client: Client;
+  /** The uuid of the cluster the worker writes to: checkpoints are kept for it. */
+  cluster: string;
   metrics: IngestMetrics;
   sink: BulkSink;
   onFileError: Parameters<typeof openLogSource>[0]['onFileError'];
@@ -202,8 +205,8 @@ async function runIngest(
   limits?: { maxDocs: number; maxBytes: number },
 ): Promise<IngestSummary> {
   const { config, log } = ctx;
-  const { client, connection, user, cluster } = await ctx.connect('ingest');
-  log.info({ url: connection.url, cluster, user, once: Boolean(flags.once) }, `${what} ingest is starting.`);
+  const { client, connection, user, cluster, clusterUuid } = await ctx.connect('ingest');
+  log.info({ url: connection.url, cluster, clusterUuid, user, once: Boolean(flags.once) }, `${what} ingest is starting.`);
 
   const lock = lockStateDir(dir);
   const metrics = new IngestMetrics();
@@ -220,7 +223,7 @@ async function runIngest(
   let worker: IngestPipeline | undefined;
   let running: Running;
   try {
-    running = await build({ client, metrics, sink, onFileError: (err, file, offset) => worker?.reportSourceError(err, file, offset) });
+    running = await build({ client, cluster: clusterUuid, metrics, sink, onFileError: (err, file, offset) => worker?.reportSourceError(err, file, offset) });
   } catch (err) {
     metricsServer?.close();
     await client.close();

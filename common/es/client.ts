@@ -86,11 +86,13 @@ export function createClient(connection: EsConnection, requestTimeoutMs: number)
  * Checks that the cluster answers and the credentials work, with a message that says which failed. Uses only what
  * a least-privilege user may call (authenticate, cluster health); `GET /` is not served by every distribution.
  */
-export async function checkConnection(client: Client, connection: EsConnection): Promise<{ user: string; cluster: string; status: string }> {
+export async function checkConnection(client: Client, connection: EsConnection): Promise<{ user: string; cluster: string; clusterUuid: string; status: string }> {
   try {
     const me = await client.security.authenticate();
     const health = await client.cluster.health();
-    return { user: me.username, cluster: health.cluster_name, status: health.status };
+    // The name is whatever the cluster was given (every local instance has the same); the uuid is this cluster's own.
+    const state = (await client.cluster.state({ metric: 'version', filter_path: 'cluster_uuid' })) as { cluster_uuid?: string };
+    return { user: me.username, cluster: health.cluster_name, clusterUuid: state.cluster_uuid ?? health.cluster_name, status: health.status };
   } catch (err) {
     const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
     if (status === 401) {

@@ -7,6 +7,8 @@ import { FileSource } from './file/follower';
 export interface LogSourceOptions {
   paths: string[];
   stateDir: string;
+  /** The uuid of the cluster the lines go to: see `FileSourceOptions.cluster`. */
+  cluster?: string;
   once: boolean;
   /** The configured limits of this kind of log (`ingest.zeek`, `ingest.mail`). */
   limits: { pollIntervalMs: number; fingerprintBytes: number; partialLineTimeoutMs: number; recursive?: boolean };
@@ -25,6 +27,7 @@ export async function openLogSource(options: LogSourceOptions): Promise<FileSour
   const source = await FileSource.open({
     paths: options.paths,
     stateDir: options.stateDir,
+    cluster: options.cluster,
     once: options.once,
     recursive: options.limits.recursive,
     include: options.include,
@@ -36,6 +39,14 @@ export async function openLogSource(options: LogSourceOptions): Promise<FileSour
     onWarning: (w) => log.warn({ code: w.code, path: w.path, lostBytes: w.lostBytes }, w.message),
     onCheckpointError: (err) => log.error({ err: err.message }, 'Checkpoints could not be written; they will be written with the next change.'),
   });
+  const setAside = source.checkpointsSetAside;
+  if (setAside) {
+    log.warn(
+      { stateDir: options.stateDir, checkpointsFor: setAside.cluster, files: setAside.files, cluster: options.cluster },
+      `The checkpoints in ${options.stateDir} were kept for another Elasticsearch cluster (${setAside.cluster}): ` +
+        `their ${setAside.files} files are read again from the start for this one (${options.cluster}), under the same document ids.`,
+    );
+  }
   if (!metrics) return source;
   const timer = setInterval(() => {
     const lag = source.lag();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
@@ -96,6 +96,30 @@ describe('vigil quickstart', () => {
     // The quickstart above indexed them: the same documents, found already present.
     expect(summary.documentsIndexed).toBe(0);
     expect(summary.duplicates).toBe(await countEvents(client));
+  }, 300_000);
+
+  it('keeps ingest checkpoints for the cluster they were written for, and reads every file again for another one', async () => {
+    const files = await discoverLogFiles([capture], { recursive: true });
+    const stateFile = join(work, 'state-ingest', 'checkpoints.json');
+    // The run above named the cluster it wrote to.
+    const stored = JSON.parse(readFileSync(stateFile, 'utf8')) as { cluster: string; files: unknown[] };
+    expect(stored.cluster).toBe(((await client.cluster.state({ metric: 'version' })) as { cluster_uuid: string }).cluster_uuid);
+    expect(stored.cluster).not.toBe('');
+    expect(stored.files).toHaveLength(files.length);
+
+    // The same checkpoints as if written for another cluster (the user moved to a new one, or wiped and rebuilt it):
+    // none of their lines is there, so every file is read again, and the worker says why.
+    writeFileSync(stateFile, JSON.stringify({ ...stored, cluster: 'another-cluster' }));
+    const fresh = { ...env, VIGIL_STATE_DIR: join(work, 'state-ingest'), VIGIL_LOG_LEVEL: 'warn' };
+    const again = await runVigil(['ingest', 'zeek', '--once', '--recursive', '--json', capture], fresh);
+    if (again.code !== 0) throw new Error(`vigil ingest failed (${again.code}):\n${again.stderr}`);
+    expect(again.stderr).toContain(`were kept for another Elasticsearch cluster (another-cluster): their ${files.length} files are read again from the start`);
+    const summary = jsonSummary<IngestSummary>(again);
+    expect(summary.filesRead).toBe(files.length);
+    // This cluster has them all already: the same document ids, nothing indexed twice.
+    expect(summary.documentsIndexed).toBe(0);
+    expect(summary.duplicates).toBe(await countEvents(client));
+    expect(JSON.parse(readFileSync(stateFile, 'utf8')).cluster).toBe(stored.cluster);
   }, 300_000);
 
   it('stops with an error that names the folder when it holds no log', async () => {

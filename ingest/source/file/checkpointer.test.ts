@@ -29,6 +29,39 @@ describe('Checkpointer', () => {
     await second.close();
   });
 
+  it('keeps checkpoints for one Elasticsearch cluster: those of another are set aside, those that name none are taken', async () => {
+    // Written before checkpoints named their cluster: taken as this cluster's, and named at the next write.
+    writeFileSync(scratch.path(CHECKPOINT_FILE), JSON.stringify({ version: 1, files: [entry('conn', 700)] }));
+    const adopted = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0, cluster: 'uuid-a' });
+    expect(adopted.get('conn')?.offset).toBe(700);
+    expect(adopted.setAside).toBeUndefined();
+    await adopted.close();
+    expect(JSON.parse(readFileSync(scratch.path(CHECKPOINT_FILE), 'utf8')).cluster).toBe('uuid-a');
+
+    // The same cluster again: nothing changes.
+    const same = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0, cluster: 'uuid-a' });
+    expect(same.get('conn')?.offset).toBe(700);
+    await same.close();
+
+    // Another cluster holds none of those lines: every file starts over, and the file is for it from now on.
+    const other = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0, cluster: 'uuid-b' });
+    expect(other.setAside).toEqual({ cluster: 'uuid-a', files: 1 });
+    expect(other.get('conn')).toBeUndefined();
+    expect(other.size).toBe(0);
+    other.add(entry('dns', 30));
+    await other.close();
+    const stored = JSON.parse(readFileSync(scratch.path(CHECKPOINT_FILE), 'utf8'));
+    expect(stored.cluster).toBe('uuid-b');
+    expect(stored.files.map((f: Checkpoint) => f.key)).toEqual(['dns']);
+
+    // Without a cluster (a reader that does not know it), the checkpoints are read whatever cluster they name, and kept for it.
+    const unknown = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0 });
+    expect(unknown.get('dns')?.offset).toBe(30);
+    unknown.commit('dns', 60, []);
+    await unknown.close();
+    expect(JSON.parse(readFileSync(scratch.path(CHECKPOINT_FILE), 'utf8')).cluster).toBe('uuid-b');
+  });
+
   it('keeps the last complete version when a crash left a half-written temporary file', async () => {
     const first = await Checkpointer.open(scratch.dir, { flushIntervalMs: 0 });
     first.add(entry('conn', 100));

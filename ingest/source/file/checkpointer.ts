@@ -58,13 +58,19 @@ const checkpointSchema = z.object({
   done: z.boolean().optional(),
   generation: z.number().int().positive().optional(),
 });
-const fileSchema = z.object({ version: z.literal(VERSION), files: z.array(checkpointSchema) });
+const fileSchema = z.object({ version: z.literal(VERSION), cluster: z.string().min(1).optional(), files: z.array(checkpointSchema) });
 
 export interface CheckpointerOptions {
   /** Changes are written at most this often (and always by `flush()` and `close()`); 0 writes only when asked. */
   flushIntervalMs?: number;
   /** Receives the failures of the writes that the interval triggers (an explicit `flush()` rejects instead). */
   onError?: (error: CheckpointError) => void;
+  /**
+   * The uuid of the Elasticsearch cluster the lines go to. The file records it; checkpoints kept for another cluster
+   * are set aside (see `setAside`), since none of their lines is in this one. Checkpoints that name no cluster
+   * (written before they did) are taken as this cluster's.
+   */
+  cluster?: string;
 }
 
 /**
@@ -81,6 +87,9 @@ export class Checkpointer {
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private cluster: string | undefined;
+  /** Checkpoints the file kept for another cluster, left out: that cluster, and how many files they held. */
+  setAside: { cluster: string; files: number } | undefined;
 
   private constructor(
     stateDir: string,
@@ -90,6 +99,7 @@ export class Checkpointer {
     this.file = path.join(this.dir, CHECKPOINT_FILE);
     this.tempFile = `${this.file}.tmp`;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.cluster = options.cluster;
   }
 
   static async open(stateDir: string, options: CheckpointerOptions = {}): Promise<Checkpointer> {
@@ -218,6 +228,17 @@ export class Checkpointer {
         path: this.file,
       });
     }
+    const kept = parsed.data.cluster;
+    const wanted = this.options.cluster;
+    if (wanted === undefined) this.cluster = kept;
+    else if (kept !== wanted) {
+      // Written over at the next change, for this cluster: the other's are of no use here.
+      this.dirty = true;
+      if (kept !== undefined) {
+        this.setAside = { cluster: kept, files: parsed.data.files.length };
+        return;
+      }
+    }
     for (const entry of parsed.data.files) this.entries.set(entry.key, entry);
   }
 
@@ -226,7 +247,8 @@ export class Checkpointer {
     this.dirty = false;
     // One entry per line: the file stays readable for a person looking at why a file is (not) being read.
     const body = [...this.entries.values()].map((entry) => JSON.stringify(entry)).join(',\n');
-    const text = `{"version":${VERSION},"files":[\n${body}\n]}\n`;
+    const cluster = this.cluster !== undefined ? `"cluster":${JSON.stringify(this.cluster)},` : '';
+    const text = `{"version":${VERSION},${cluster}"files":[\n${body}\n]}\n`;
     try {
       const handle = await open(this.tempFile, 'w');
       try {

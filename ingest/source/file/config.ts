@@ -7,6 +7,11 @@ export interface FileSourceOptions {
   paths: readonly string[];
   /** Where the checkpoints are kept (`checkpoints.json`). */
   stateDir: string;
+  /**
+   * The Elasticsearch cluster (its uuid) the lines go to. Checkpoints are kept for one cluster: those of another are
+   * set aside, and every file is read again for this one. Unset: checkpoints are taken whatever cluster they were for.
+   */
+  cluster?: string;
   /** Read what is there now, `.gz` archives included, then end. Otherwise follow the files as they grow and rotate. */
   once?: boolean;
   /** Also read the log files of subdirectories. */

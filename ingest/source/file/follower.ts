@@ -118,6 +118,7 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
     const checkpointer = await Checkpointer.open(options.stateDir, {
       flushIntervalMs: limits.checkpointFlushIntervalMs,
       onError: options.onCheckpointError,
+      cluster: options.cluster,
     });
     return new FileSource(options, checkpointer, limits);
   }
@@ -176,6 +177,11 @@ export class FileSource implements AsyncIterable<SourceLine[]> {
   committedBytes(path: string): number | undefined {
     for (const t of this.tracked.values()) if (!t.absent && t.path === path) return t.acks.committed;
     return undefined;
+  }
+
+  /** Checkpoints found for another cluster and set aside when the source opened: that cluster and how many files they held. */
+  get checkpointsSetAside(): { cluster: string; files: number } | undefined {
+    return this.checkpointer.setAside;
   }
 
   progress(): FileSourceProgress {
