@@ -274,6 +274,44 @@ describe('bursty, non-periodic traffic', () => {
   });
 });
 
+describe('starts rounded to whole seconds, as the model reads them', () => {
+  // A client of the WRCCDC capture checking in with its identity server over TLS every 30.11 s: rounded to the
+  // second, its intervals read 30, 30, ..., 31 (one in nine).
+  const SSL = join(ZEEK_CORPUS, 'zed-sample-data', 'zeek-default', 'ssl.log.gz');
+  const checkIns = readZeekFile(SSL)
+    .filter((r) => r.fields['id.orig_h'] === '10.47.6.160' && r.fields.server_name === 'ise.wrccdc.org')
+    .sort(byTime);
+
+  it('finds the clock between the whole seconds, and every beat on it', () => {
+    expect(checkIns.length).toBeGreaterThanOrEqual(40);
+    const exact = checkIns.map(ts);
+    const mean = (exact[exact.length - 1] - exact[0]) / (exact.length - 1);
+    expect(mean).toBeGreaterThan(30.05);
+    expect(mean).toBeLessThan(30.2);
+    const whole = exact.map(Math.floor);
+    const gaps = new Set(whole.slice(1).map((t, i) => t - whole[i]));
+    expect(gaps).toEqual(new Set([30, 31]));
+    // The first 14 minutes, as a pass saw them, and the whole series.
+    for (const starts of [whole.slice(0, 29), whole]) {
+      const fit = beaconScore(starts);
+      expect(Math.abs(fit.period - mean)).toBeLessThan(0.1);
+      expect(fit.beats).toBe(starts.length);
+      expect(fit.expectedBeats).toBe(starts.length);
+      expect(fit.score).toBeGreaterThan(0.9);
+      // As measured, unrounded: the same clock.
+      expect(Math.abs(beaconScore(exact.slice(0, starts.length)).period - fit.period)).toBeLessThan(0.1);
+    }
+  });
+
+  it('keeps the NjRAT channel, whose sleep runs late now and then, at full coverage', () => {
+    const whole = c2.map(ts).map(Math.floor);
+    const fit = beaconScore(whole);
+    expect(fit.score).toBeGreaterThanOrEqual(ours.score);
+    expect(fit.coverage).toBeGreaterThan(0.95);
+    expect(Math.abs(fit.period - ours.period)).toBeLessThan(0.5);
+  });
+});
+
 describe('hasEnoughData', () => {
   it('wants enough events over enough time', () => {
     // A scanner's 35 connections within half a minute (Stratosphere 008).

@@ -286,6 +286,12 @@ interface Scratch {
   residuals: Float64Array;
   ratios: Float64Array;
   phases: Float64Array;
+  /** Starts are whole seconds: the period is then taken from the slope of the beats (see `evaluate`). */
+  wholeSeconds: boolean;
+  /** The beats of a grid: their times and their numbers (periods from the anchor, negative before it). */
+  beatTimes: Float64Array;
+  beatNumbers: Float64Array;
+  slopes: Float64Array;
 }
 
 interface Fit {
@@ -399,6 +405,30 @@ function densestPhase(
   return best;
 }
 
+/** Beats needed for a slope: fewer are left to the median interval. */
+const MIN_SLOPE_BEATS = 6;
+
+/**
+ * Period from beats of one phase: the median of the slopes between each beat and the one half the beats further
+ * on, in beat number. Every slope spans half the series, so starts rounded to the second move it by less than a
+ * second over that many periods; the median keeps a few loose beats from pulling it. Undefined when there are too
+ * few beats.
+ */
+function beatSlope(times: Float64Array, numbers: Float64Array, count: number, slopes: Float64Array): number | undefined {
+  if (count < MIN_SLOPE_BEATS) return undefined;
+  // Beats were numbered forward from the anchor, then backward: in number order, the backward ones reversed.
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => numbers[a] - numbers[b]);
+  const half = Math.floor(count / 2);
+  let m = 0;
+  for (let i = 0; i + half < count; i++) {
+    const a = order[i];
+    const b = order[i + half];
+    const periods = numbers[b] - numbers[a];
+    if (periods > 0) slopes[m++] = (times[b] - times[a]) / periods;
+  }
+  return m > 0 ? median(slopes, m) : undefined;
+}
+
 /** Kullback-Leibler divergence (nats) of a share p from the chance share c, 0 when p <= c. */
 function information(p: number, c: number): number {
   if (!(p > c) || c <= 0) return 0;
@@ -425,7 +455,7 @@ function evaluate(
   const n = times.length;
   const anchor = anchorOf(times, period, tol);
   if (anchor < 0) return undefined;
-  const { residuals, ratios, phases } = scratch;
+  const { residuals, ratios, phases, beatTimes, beatNumbers } = scratch;
   // Slips add freedom that only a tight grid can afford, or the wide grid that only looks for the beats.
   const slipsAllowed = findOnly || tol <= TIGHT_TOLERANCE * period;
   let beats = 1;
@@ -435,6 +465,9 @@ function evaluate(
   let m = 0;
   let firstBeat = 0;
   let lastBeat = 0;
+  beatTimes[0] = times[anchor];
+  beatNumbers[0] = 0;
+  let numbered = 1;
   for (const direction of [1, -1]) {
     // `grid` is where the last beat should have been: half-way between the prediction and the observation, so that
     // both jitter of the schedule (cron-like) and jitter of the sleep (implant-like, accumulating) are followed.
@@ -451,6 +484,8 @@ function evaluate(
           ratios[r] = (direction * (times[i] - last)) / k;
           residuals[r++] = residual;
           index += k;
+          beatTimes[numbered] = times[i];
+          beatNumbers[numbered++] = direction * index;
           grid += direction * (k * period + GRID_GAIN * residual);
           last = times[i];
           continue;
@@ -477,8 +512,14 @@ function evaluate(
   }
   const expectedBeats = lastBeat - firstBeat + 1;
   const coverage = beats / expectedBeats;
-  // The median beat interval per period: robust to the loose matches of a wide grid.
-  const refined = r > 0 ? median(ratios, r) : period;
+  // The median beat interval per period: robust to phase jumps, to a sleep that runs late now and then, and to the
+  // loose matches of a wide grid. But starts rounded to whole seconds round the intervals too: a clock of 30.11 s
+  // shows 30, 30, 31, 30, ... and the median says 30, off by a second every nine beats. Then, while the beats keep
+  // one phase (no slip), the period is the slope of their times over their numbers, if it lies within the second
+  // that rounding can take from the median; further off, loose matches moved it, and the median stays.
+  const middle = r > 0 ? median(ratios, r) : period;
+  const slope = scratch.wholeSeconds && slipped === 0 ? beatSlope(beatTimes, beatNumbers, numbered, scratch.slopes) : undefined;
+  const refined = slope !== undefined && Math.abs(slope - middle) < 1 ? slope : middle;
   const jitter = MAD_SCALE * madm(residuals, r);
 
   // Companion offsets: the densest phase clusters of the remaining events. A companion follows its own beat (a
@@ -567,6 +608,10 @@ export function beaconScore(starts: ConnectionStarts, options: BeaconOptions = {
     residuals: new Float64Array(n),
     ratios: new Float64Array(n),
     phases: new Float64Array(n),
+    wholeSeconds,
+    beatTimes: new Float64Array(n),
+    beatNumbers: new Float64Array(n),
+    slopes: new Float64Array(n),
   };
   const candidates = periodCandidates(times, minPeriod, span / 2, minTol, new Float64Array(n));
   let best: Fit | undefined;
