@@ -414,15 +414,17 @@ const MIN_SLOPE_BEATS = 6;
  * second over that many periods; the median keeps a few loose beats from pulling it. Undefined when there are too
  * few beats.
  */
-function beatSlope(times: Float64Array, numbers: Float64Array, count: number, slopes: Float64Array): number | undefined {
+function beatSlope(times: Float64Array, numbers: Float64Array, count: number, forward: number, slopes: Float64Array): number | undefined {
   if (count < MIN_SLOPE_BEATS) return undefined;
-  // Beats were numbered forward from the anchor, then backward: in number order, the backward ones reversed.
-  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => numbers[a] - numbers[b]);
+  // Beats were kept as walked: the anchor, the `forward` ones after it, then those before it, latest first. The
+  // p-th in number order is the last ones reversed, then the first ones.
+  const before = count - 1 - forward;
+  const at = (p: number): number => (p < before ? count - 1 - p : p - before);
   const half = Math.floor(count / 2);
   let m = 0;
-  for (let i = 0; i + half < count; i++) {
-    const a = order[i];
-    const b = order[i + half];
+  for (let p = 0; p + half < count; p++) {
+    const a = at(p);
+    const b = at(p + half);
     const periods = numbers[b] - numbers[a];
     if (periods > 0) slopes[m++] = (times[b] - times[a]) / periods;
   }
@@ -468,6 +470,7 @@ function evaluate(
   beatTimes[0] = times[anchor];
   beatNumbers[0] = 0;
   let numbered = 1;
+  let forward = 0;
   for (const direction of [1, -1]) {
     // `grid` is where the last beat should have been: half-way between the prediction and the observation, so that
     // both jitter of the schedule (cron-like) and jitter of the sleep (implant-like, accumulating) are followed.
@@ -507,8 +510,10 @@ function evaluate(
       const phase = since - Math.floor(since / period) * period;
       phases[m++] = direction > 0 ? phase : (period - phase) % period;
     }
-    if (direction > 0) lastBeat = index;
-    else firstBeat = -index;
+    if (direction > 0) {
+      lastBeat = index;
+      forward = numbered - 1;
+    } else firstBeat = -index;
   }
   const expectedBeats = lastBeat - firstBeat + 1;
   const coverage = beats / expectedBeats;
@@ -518,7 +523,7 @@ function evaluate(
   // one phase (no slip), the period is the slope of their times over their numbers, if it lies within the second
   // that rounding can take from the median; further off, loose matches moved it, and the median stays.
   const middle = r > 0 ? median(ratios, r) : period;
-  const slope = scratch.wholeSeconds && slipped === 0 ? beatSlope(beatTimes, beatNumbers, numbered, scratch.slopes) : undefined;
+  const slope = scratch.wholeSeconds && slipped === 0 ? beatSlope(beatTimes, beatNumbers, numbered, forward, scratch.slopes) : undefined;
   const refined = slope !== undefined && Math.abs(slope - middle) < 1 ? slope : middle;
   const jitter = MAD_SCALE * madm(residuals, r);
 
