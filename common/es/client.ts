@@ -83,8 +83,9 @@ export function createClient(connection: EsConnection, requestTimeoutMs: number)
 }
 
 /**
- * Checks that the cluster answers and the credentials work, with a message that says which failed. Uses only what
- * a least-privilege user may call (authenticate, cluster health); `GET /` is not served by every distribution.
+ * Checks that the cluster answers and the credentials work, with a message that says which failed, and names the
+ * cluster by its uuid. Uses only what a least-privilege user may call (authenticate, cluster health, the cluster
+ * state's version); `GET /` is not served by every distribution.
  */
 export async function checkConnection(client: Client, connection: EsConnection): Promise<{ user: string; cluster: string; clusterUuid: string; status: string }> {
   try {
