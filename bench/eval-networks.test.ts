@@ -4,7 +4,8 @@ import * as ipaddr from 'ipaddr.js';
 import { LABELED_CORPUS } from '../test/support/corpus';
 import { readLabelsConfig } from '../detector/eval/truth';
 import { readZeekFile } from '../ingest/parse/zeek/read-file';
-import { defaultLocalNetworks, localNetworksFor, SCENARIO_NETWORKS, zeekMarkedLocal } from './eval-networks';
+import { defaultLocalNetworks } from '../common/config/schema';
+import { localNetworksFor, SCENARIO_NETWORKS, zeekMarkedLocal } from './eval-networks';
 
 const DATASETS = join(LABELED_CORPUS, 'stratosphere-security-datasets');
 

@@ -59,9 +59,6 @@ export const SCENARIO_NETWORKS: Readonly<Record<string, ScenarioNetwork>> = {
   },
 };
 
-/** The schema's default local networks, so that the table above only adds to them. */
-export { defaultLocalNetworks };
-
 /**
  * `networks.local` for a scenario folder name. A scenario the table does not know (a capture added to the labeled
  * set later) gets the networks its own sensor called local, read from its conn logs (`zeekMarkedLocal`), so that
