@@ -4,6 +4,8 @@ import type { ModelId } from '../common/config/detector-schema';
 import { BASELINES_INDEX, MAIL_EVENTS_PATTERN, MAIL_MESSAGES_PATTERN, ZEEK_EVENTS_PATTERN } from '../common/es/names';
 import type { Logger } from '../common/log';
 import { localNetworkMatcher } from '../ingest/enrich/direction';
+import { SENSOR_LOGS } from '../ingest/normalize/zeek/logs/diagnostics';
+import { TS_FALLBACK_TAG } from '../ingest/normalize/zeek/timestamp';
 import { anomalyDocument, type AnomalyDraft } from './anomaly/anomaly';
 import { AnomalyWriter } from './anomaly/writer';
 import { BaselineStore } from './baseline/store';
@@ -272,8 +274,9 @@ export function lateText(late: LateEvents): string {
 
 /**
  * Events with times before `watermark` that Elasticsearch received (`event.ingested`) in (`since`, `until`]: after
- * the pass that moved the watermark past them had read their windows. Zeek and mail events; mail messages are
- * rewritten as their lines arrive, and are not counted.
+ * the pass that moved the watermark past them had read their windows. Zeek and mail events, without the sensor's
+ * own logs and stand-in times (`NOT_NETWORK_TIME`); mail messages are rewritten as their lines arrive, and are not
+ * counted.
  */
 export async function lateEvents(client: Client, watermark: number, since: number, until: number, lagSeconds: number): Promise<LateEvents | undefined> {
   const r = await client.search({
@@ -288,6 +291,7 @@ export async function lateEvents(client: Client, watermark: number, since: numbe
           { range: { '@timestamp': { lt: watermark, format: 'epoch_millis' } } },
           { range: { 'event.ingested': { gt: since, lte: until, format: 'epoch_millis' } } },
         ],
+        must_not: [...NOT_NETWORK_TIME],
       },
     },
     aggs: { from: { min: { field: '@timestamp' } }, to: { max: { field: '@timestamp' } } },
@@ -352,7 +356,21 @@ export async function windowDatasets(client: Client, window: DetectionWindow): P
   return { events, datasets: new Map(agg.buckets.map((b) => [b.key, b.doc_count])) };
 }
 
-/** The earliest event time at or after `from` (any event index), or undefined when there is none. */
+/**
+ * Events whose time is not when something happened on the network: Zeek's logs about itself (`packet_filter`
+ * carries the day a capture was read, years after it was taken) and records filed under a stand-in time because
+ * their own was missing or unusable. Windows are not stepped by them, nor are they counted late: a replayed archive
+ * would otherwise move the watermark to the day it was read and leave every capture read after it behind.
+ */
+const NOT_NETWORK_TIME: ReadonlyArray<Record<string, unknown>> = [
+  { terms: { 'event.dataset': SENSOR_LOGS.map((path) => `zeek.${path}`) } },
+  { term: { tags: TS_FALLBACK_TAG } },
+];
+
+/**
+ * The earliest time of a network event at or after `from` (any event index, the sensor's own logs and stand-in times
+ * left out), or undefined when there is none.
+ */
 export async function nextEventTime(client: Client, from: number | undefined): Promise<number | undefined> {
   const r = await client.search({
     index: EVENT_INDICES,
@@ -360,7 +378,7 @@ export async function nextEventTime(client: Client, from: number | undefined): P
     track_total_hits: false,
     ignore_unavailable: true,
     allow_no_indices: true,
-    query: from === undefined ? { match_all: {} } : { range: { '@timestamp': { gte: from, format: 'epoch_millis' } } },
+    query: { bool: { filter: from === undefined ? [] : [{ range: { '@timestamp': { gte: from, format: 'epoch_millis' } } }], must_not: [...NOT_NETWORK_TIME] } },
     aggs: { first: { min: { field: '@timestamp' } } },
   });
   const v = (r.aggregations?.first as { value: number | null } | undefined)?.value;

@@ -4,15 +4,17 @@ import type { Client } from '@elastic/elasticsearch';
 import { validateConfig } from '../../common/config/load';
 import { createLogger } from '../../common/log';
 import { allModels } from '../../detector/models';
-import { nextEventTime, runPass, windowDatasets, type PassSummary } from '../../detector/pass';
+import { lateEvents, nextEventTime, runPass, windowDatasets, type PassSummary } from '../../detector/pass';
 import { useTestEsClient } from '../harness/es';
-import { LABELED_CORPUS } from '../support/corpus';
+import { LABELED_CORPUS, ZEEK_CORPUS } from '../support/corpus';
 import { jsonSummary, runVigil, startVigil } from '../support/cli';
 import { detectorEnvironment, resetDetectorData } from '../support/detector-env';
 import { refresh, resetVigilData } from '../support/es-data';
 
 const LOCAL_NETS = { local: ['147.32.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] };
 const MIXED = join(LABELED_CORPUS, 'stratosphere-security-datasets', '008-zeek-mixed', 'data', 'conn.log.labeled');
+/** Logs Zeek wrote about itself while reading the WRCCDC capture of 2018, in 2024. */
+const SENSOR = ['packet_filter.log.gz', 'loaded_scripts.log.gz'].map((f) => join(ZEEK_CORPUS, 'zed-sample-data', 'zeek-default', f));
 /** Two years older than the mixed day. */
 const OLDER = join(LABELED_CORPUS, 'stratosphere-security-datasets', '003-zeek-scenario-malicious', 'conn.log');
 
@@ -226,6 +228,36 @@ describe('vigil detect on a day of real traffic', () => {
     expect(summary.outsideLocal!.addresses).toBeGreaterThanOrEqual(summary.outsideLocal!.examples.length);
     for (const ip of summary.outsideLocal!.examples) expect(ip.startsWith('147.32.')).toBe(true);
     await resetDetectorData(es());
+  });
+
+  it('steps its windows by network events: the logs Zeek writes about itself neither open a window nor count as late', async () => {
+    const day = await detect();
+    expect(day.windows).toBeGreaterThanOrEqual(90);
+    // Zeek stamped packet_filter with the day it read the capture, and filed loaded_scripts, which has no times, under
+    // the day it opened the file: both years after the mixed day, both ahead of the watermark.
+    const sensor = await env.ingest(SENSOR);
+    expect(sensor.documentsIndexed).toBeGreaterThan(500);
+    await refresh(es());
+    const stamped = await es().search({
+      index: ZEEK_EVENTS_PATTERN,
+      size: 0,
+      query: { terms: { 'event.dataset': ['zeek.packet_filter', 'zeek.loaded_scripts'] } },
+      aggs: { from: { min: { field: '@timestamp' } }, indices: { terms: { field: '_index', size: 10 } } },
+    });
+    const aggs = stamped.aggregations as { from: { value: number }; indices: { buckets: Array<{ key: string }> } };
+    expect(aggs.from.value).toBeGreaterThan(Date.parse(day.watermark!));
+    try {
+      // Nothing to step over: the next pass has no window, and the watermark stays at the day's end.
+      expect(await nextEventTime(es(), Date.parse(day.watermark!))).toBeUndefined();
+      const next = await detect();
+      expect(next.windows).toBe(0);
+      expect(next.watermark).toBe(day.watermark);
+      // Behind a later watermark, the day's conn events would be late; the sensor's own lines would not.
+      const late = await lateEvents(es(), Date.parse('2030-01-01T00:00:00Z'), 0, Date.now(), 120);
+      expect(late?.events).toBe(connEvents);
+    } finally {
+      await es().indices.delete({ index: aggs.indices.buckets.map((b) => b.key) });
+    }
   });
 
   it('says how many events arrived after their time was passed, once, and in its text too', async () => {

@@ -41,3 +41,21 @@ export const diagnosticsMappers: Record<string, LogMapper> = {
   dpd: { category: NETWORK, type: PROTOCOL, map: mapFailure },
   unknown_protocols: { category: NETWORK, type: PROTOCOL },
 };
+
+/**
+ * Zeek's logs about the sensor itself (the ones above without a category, and the cluster's own logs, which
+ * Vigil files without a mapper of their own). Their times say when Zeek ran, not what the network did: reading
+ * a capture, Zeek stamps `packet_filter` with the day it was read, and `loaded_scripts` has no time at all and is
+ * filed under its file's opening. The detector does not step its windows by them.
+ */
+export const SENSOR_LOGS: readonly string[] = [
+  ...Object.entries(diagnosticsMappers)
+    .filter(([, m]) => m.category === undefined)
+    .map(([path]) => path),
+  'broker',
+  'cluster',
+  'supervisor',
+  'prof',
+  'stderr',
+  'stdout',
+];
