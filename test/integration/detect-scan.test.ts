@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ANOMALIES_ALIAS } from '../../common/es/names';
 import { validateConfig } from '../../common/config/load';
 import { createLogger } from '../../common/log';
-import { NewConnectionModel } from '../../detector/models/new-connection';
+import { answeredEdges, NewConnectionModel } from '../../detector/models/new-connection';
 import { runPass } from '../../detector/pass';
 import { useTestEsClient } from '../harness/es';
 import { LABELED_CORPUS } from '../support/corpus';
@@ -54,5 +54,32 @@ describe('scan detection on the real Elasticsearch', () => {
     // The burst is there, and is judged as new connections of a device with its own bursts instead.
     const r = await es().count({ index: ANOMALIES_ALIAS, query: { bool: { filter: [{ term: { 'vigil.anomaly.model': 'new_connection' } }, { term: { 'vigil.anomaly.entity.id': '147.32.83.234' } }] } } });
     expect(r.count).toBeGreaterThan(0);
+  });
+
+  it('reads the answered edges of many devices with one sweep, each device\'s as its own sweep reads them', async () => {
+    const config = validateConfig({ networks: { local: ['147.32.0.0/16', '172.16.0.0/12'] } }, 'the test');
+    const r = await es().search({
+      index: ANOMALIES_ALIAS,
+      size: 0,
+      query: { term: { 'vigil.anomaly.model': 'new_connection' } },
+      aggs: { windows: { terms: { field: 'vigil.anomaly.window.start', size: 1000 }, aggs: { devices: { terms: { field: 'vigil.anomaly.entity.id', size: 100 } } } } },
+    });
+    const windows = (r.aggregations as { windows: { buckets: Array<{ key: number; devices: { buckets: Array<{ key: string }> } }> } }).windows.buckets;
+    // The windows of both captures, each with the devices it judged and one that has no event in it.
+    const picked = [windows.find((w) => w.devices.buckets.some((d) => d.key === '172.16.1.11')), windows.find((w) => w.devices.buckets.some((d) => d.key === '147.32.83.234'))];
+    let edges = 0;
+    for (const w of picked) {
+      expect(w).toBeDefined();
+      const ctx = { client: es(), config, window: { start: w!.key, end: w!.key + 15 * 60_000 } };
+      const devices = [...w!.devices.buckets.map((d) => d.key), '172.16.1.11', '147.32.83.234', '192.0.2.1'];
+      const together = await answeredEdges(ctx, [...new Set(devices)]);
+      for (const device of new Set(devices)) {
+        const alone = (await answeredEdges(ctx, [device])).get(device);
+        expect([device, [...(together.get(device) ?? [])].sort()]).toEqual([device, [...(alone ?? [])].sort()]);
+        edges += alone?.size ?? 0;
+      }
+      expect(together.has('192.0.2.1')).toBe(false);
+    }
+    expect(edges).toBeGreaterThan(0);
   });
 });

@@ -66,6 +66,19 @@ interface DeviceRows {
 /** An edge of a window: its rows merged, with the protocols seen on it and its hash in the device's edge set. */
 type WindowEdge = Edge & { protocols: Set<string>; hash: number };
 
+type FreshEdge = Edge & { protocols: Set<string>; key: string; kind: string };
+
+/** A device's new edges in the window and its history of them (`NewConnectionModel.freshOf`). */
+interface Fresh {
+  state: DeviceState;
+  /** Decay of the device's history since its last window. */
+  keep: number;
+  fresh: FreshEdge[];
+  history: number;
+  /** New edges the device usually opens per window. */
+  rate: number;
+}
+
 interface Judged extends DeviceRows {
   base: Baseline<DeviceState> | undefined;
   set: EdgeSet;
@@ -167,7 +180,11 @@ export class NewConnectionModel implements DetectionModel {
       todo.push(judged);
     }
     const known = unsure.length > 0 ? await ctx.baselines.getMany<EdgeState>(this.id, 'edge', unsure) : new Map<string, Baseline<EdgeState>>();
-    for (const d of todo) await this.judge(ctx, d, known);
+    const seen = todo.map((d) => this.freshOf(ctx, d, known));
+    // Which edges were answered is asked, with one sweep, only for the rare devices with enough new edges to be scanning.
+    const scanning = todo.filter((_, i) => scanOf(seen[i].fresh, seen[i].rate) !== undefined).map((d) => d.device);
+    const answered = scanning.length > 0 ? await answeredEdges(ctx, scanning) : new Map<string, Set<string>>();
+    todo.forEach((d, i) => this.judge(ctx, d, seen[i], known, answered.get(d.device)));
   }
 
   private emitScan(ctx: ModelContext, device: string, scan: Scan, fresh: ReadonlyArray<Edge & { protocols: Set<string> }>, deviceBase: Baseline<DeviceState> | undefined, rate: number): void {
@@ -211,12 +228,13 @@ export class NewConnectionModel implements DetectionModel {
     });
   }
 
-  private async judge(ctx: ModelContext, judged: Judged, known: Map<string, Baseline<EdgeState>>): Promise<void> {
-    const { window, baselines } = ctx;
-    const { device, rows, edges: byEdge, base: deviceBase, set } = judged;
+  /** What a device did in the window that its baselines do not know, and its usual rate of such edges. */
+  private freshOf(ctx: ModelContext, judged: Judged, known: Map<string, Baseline<EdgeState>>): Fresh {
+    const { window } = ctx;
+    const { device, edges: byEdge, base: deviceBase, set } = judged;
     const state: DeviceState = deviceBase?.state ?? { windows: 0, fresh: 0, t: window.start, ports: [], protocols: [] };
     const keep = deviceBase ? decayFactor(window.start - state.t, ctx.halfLifeMs) : 1;
-    const fresh: Array<Edge & { protocols: Set<string>; key: string; kind: string }> = [];
+    const fresh: FreshEdge[] = [];
     for (const [key, e] of byEdge) {
       const b = known.get(key);
       const tainted = ctx.feedback.isTainted(this.id, device, e.peer);
@@ -227,9 +245,16 @@ export class NewConnectionModel implements DetectionModel {
       const kind = newProtocol && state.protocols.length < MAX_SET ? 'new_protocol' : !state.ports.includes(port) && state.ports.length < MAX_SET ? 'new_port' : 'new_peer';
       fresh.push({ ...e, key, kind });
     }
-
     const history = state.windows * keep;
     const rate = (state.fresh * keep + 0.5) / (history + 1);
+    return { state, keep, fresh, history, rate };
+  }
+
+  /** `answered`: the edges of the device's window that were answered, when it has enough new edges to be scanning. */
+  private judge(ctx: ModelContext, judged: Judged, seen: Fresh, known: Map<string, Baseline<EdgeState>>, answered: ReadonlySet<string> | undefined): void {
+    const { window, baselines } = ctx;
+    const { device, rows, edges: byEdge, base: deviceBase, set } = judged;
+    const { state, keep, fresh, history, rate } = seen;
     const squares = state.fresh2 ?? state.fresh + (state.fresh * state.fresh) / Math.max(state.windows, 1);
     // The spread of the device's new edges per window (the prior window's 0.5 counted, as in the rate).
     const spread = Math.max(0, (squares * keep + 0.25) / (history + 1) - rate * rate);
@@ -238,9 +263,8 @@ export class NewConnectionModel implements DetectionModel {
     let tried = fresh;
     if (scan) {
       // A scan is made of the attempts nobody answered, as Zeek's scan policy counts them: a browser that opens sixty
-      // new sites in a window is not scanning. Asked only for the rare device with enough new edges to be one.
-      const answered = await answeredEdges(ctx, device);
-      tried = fresh.filter((f) => !answered.has(edgeText(f)));
+      // new sites in a window is not scanning.
+      tried = fresh.filter((f) => !answered?.has(edgeText(f)));
       scan = scanOf(tried, rate);
     }
     if (scan) this.emitScan(ctx, device, scan, tried, deviceBase, rate);
@@ -337,23 +361,35 @@ export class NewConnectionModel implements DetectionModel {
   }
 }
 
+/** Devices whose answered edges one sweep asks for, at most. */
+const ANSWERED_DEVICES_PER_SWEEP = 1024;
+
 /**
- * The edges (`edgeText`) of a device's window on which the peer answered: a handshake or a reply
- * (`ANSWERED_STATES`, as the inbound model counts them).
+ * The edges (`edgeText`) of each device's window on which the peer answered: a handshake or a reply
+ * (`ANSWERED_STATES`, as the inbound model counts them). One sweep for many devices.
  */
-async function answeredEdges(ctx: ModelContext, device: string): Promise<Set<string>> {
-  const answered = new Set<string>();
-  for await (const page of compositePages(ctx.client, {
-    index: CONN_INDEX,
-    query: connQuery(ctx.window, NOT_TO_EVERYONE, { term: { 'source.ip': device } }, { terms: { 'zeek.conn.conn_state': ANSWERED_STATES } }),
-    size: ctx.config.detector.pageSize,
-    sources: [
-      { peer: { terms: { field: 'destination.ip' } } },
-      { port: { terms: { field: 'destination.port', missing_bucket: true } } },
-      { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
-    ],
-  })) {
-    for (const b of page) answered.add(edgeText({ peer: str(b.key.peer)!, port: Number(b.key.port ?? 0), transport: str(b.key.transport) ?? 'unknown' }));
+export async function answeredEdges(ctx: Pick<ModelContext, 'client' | 'window' | 'config'>, devices: readonly string[]): Promise<Map<string, Set<string>>> {
+  const answered = new Map<string, Set<string>>();
+  for (let i = 0; i < devices.length; i += ANSWERED_DEVICES_PER_SWEEP) {
+    const chunk = devices.slice(i, i + ANSWERED_DEVICES_PER_SWEEP);
+    for await (const page of compositePages(ctx.client, {
+      index: CONN_INDEX,
+      query: connQuery(ctx.window, NOT_TO_EVERYONE, { terms: { 'source.ip': chunk } }, { terms: { 'zeek.conn.conn_state': ANSWERED_STATES } }),
+      size: ctx.config.detector.pageSize,
+      sources: [
+        { device: { terms: { field: 'source.ip' } } },
+        { peer: { terms: { field: 'destination.ip' } } },
+        { port: { terms: { field: 'destination.port', missing_bucket: true } } },
+        { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
+      ],
+    })) {
+      for (const b of page) {
+        const device = str(b.key.device)!;
+        let edges = answered.get(device);
+        if (edges === undefined) answered.set(device, (edges = new Set()));
+        edges.add(edgeText({ peer: str(b.key.peer)!, port: Number(b.key.port ?? 0), transport: str(b.key.transport) ?? 'unknown' }));
+      }
+    }
   }
   return answered;
 }
