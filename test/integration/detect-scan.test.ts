@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import { ANOMALIES_ALIAS } from '../../common/es/names';
 import { validateConfig } from '../../common/config/load';
 import { createLogger } from '../../common/log';
+import { ANSWERED_STATES } from '../../detector/models/inbound';
+import { CONN_INDEX, connQuery, NOT_TO_EVERYONE } from '../../detector/models/conn-query';
 import { answeredEdges, NewConnectionModel } from '../../detector/models/new-connection';
+import { compositePages } from '../../detector/query/composite';
 import { runPass } from '../../detector/pass';
 import { useTestEsClient } from '../harness/es';
 import { LABELED_CORPUS } from '../support/corpus';
@@ -58,28 +61,47 @@ describe('scan detection on the real Elasticsearch', () => {
 
   it('reads the answered edges of many devices with one sweep, each device\'s as its own sweep reads them', async () => {
     const config = validateConfig({ networks: { local: ['147.32.0.0/16', '172.16.0.0/12'] } }, 'the test');
+    // What one device's own sweep finds: its answered (peer, port, transport), as the model names them.
+    const alone = async (window: { start: number; end: number }, device: string): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const page of compositePages(es(), {
+        index: CONN_INDEX,
+        query: connQuery(window, NOT_TO_EVERYONE, { term: { 'source.ip': device } }, { terms: { 'zeek.conn.conn_state': ANSWERED_STATES } }),
+        size: 500,
+        sources: [
+          { peer: { terms: { field: 'destination.ip' } } },
+          { port: { terms: { field: 'destination.port', missing_bucket: true } } },
+          { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
+        ],
+      }))
+        for (const b of page) out.push(`${b.key.peer}|${b.key.port ?? 0}/${b.key.transport ?? 'unknown'}`);
+      return out.sort();
+    };
+    // Two windows: both captures' whole span, and their first 15 minutes. The devices: every source of answered
+    // connections, whatever its network, the scanner, the browsing computer and an address that has no event.
     const r = await es().search({
-      index: ANOMALIES_ALIAS,
+      index: CONN_INDEX,
       size: 0,
-      query: { term: { 'vigil.anomaly.model': 'new_connection' } },
-      aggs: { windows: { terms: { field: 'vigil.anomaly.window.start', size: 1000 }, aggs: { devices: { terms: { field: 'vigil.anomaly.entity.id', size: 100 } } } } },
+      query: { bool: { filter: [{ term: { 'event.dataset': 'zeek.conn' } }, { terms: { 'zeek.conn.conn_state': ANSWERED_STATES } }] } },
+      aggs: {
+        from: { min: { field: '@timestamp' } },
+        to: { max: { field: '@timestamp' } },
+        sources: { terms: { field: 'source.ip', size: 100 } },
+      },
     });
-    const windows = (r.aggregations as { windows: { buckets: Array<{ key: number; devices: { buckets: Array<{ key: string }> } }> } }).windows.buckets;
-    // The windows of both captures, each with the devices it judged and one that has no event in it.
-    const picked = [windows.find((w) => w.devices.buckets.some((d) => d.key === '172.16.1.11')), windows.find((w) => w.devices.buckets.some((d) => d.key === '147.32.83.234'))];
-    let edges = 0;
-    for (const w of picked) {
-      expect(w).toBeDefined();
-      const ctx = { client: es(), config, window: { start: w!.key, end: w!.key + 15 * 60_000 } };
-      const devices = [...w!.devices.buckets.map((d) => d.key), '172.16.1.11', '147.32.83.234', '192.0.2.1'];
-      const together = await answeredEdges(ctx, [...new Set(devices)]);
-      for (const device of new Set(devices)) {
-        const alone = (await answeredEdges(ctx, [device])).get(device);
-        expect([device, [...(together.get(device) ?? [])].sort()]).toEqual([device, [...(alone ?? [])].sort()]);
-        edges += alone?.size ?? 0;
+    const aggs = r.aggregations as { from: { value: number }; to: { value: number }; sources: { buckets: Array<{ key: string }> } };
+    const sources = aggs.sources.buckets.map((b) => b.key);
+    const devices = [...new Set([...sources, '172.16.1.11', '147.32.83.234', '192.0.2.1'])];
+    let withEdges = 0;
+    for (const window of [{ start: aggs.from.value, end: aggs.to.value + 1 }, { start: aggs.from.value, end: aggs.from.value + 15 * 60_000 }]) {
+      const together = await answeredEdges({ client: es(), config, window }, devices);
+      for (const device of devices) {
+        const own = await alone(window, device);
+        expect([device, [...(together.get(device) ?? [])].sort()]).toEqual([device, own]);
+        if (own.length > 0) withEdges++;
       }
       expect(together.has('192.0.2.1')).toBe(false);
     }
-    expect(edges).toBeGreaterThan(0);
+    expect(withEdges).toBeGreaterThan(2);
   });
 });
