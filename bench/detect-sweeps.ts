@@ -2,12 +2,13 @@ import type { Client } from '@elastic/elasticsearch';
 import { compositePages } from '../detector/query/composite';
 import { CONN_INDEX, connQuery } from '../detector/models/conn-query';
 import type { DetectionWindow } from '../detector/models/model';
+import { EDGE_KEYS } from '../detector/models/new-connection';
 
 /**
  * Composite aggregation sweeps over the conn events of every window, paged as the detector pages them, reading
  * every bucket and doing nothing with it: what reading the events costs, the floor a detection pass is measured
  * against.
- *  - `floor`: keyed like the detector's main conn sweep (source.ip, destination.ip, destination.port,
+ *  - `floor`: keyed like the new-connection model's sweeps (`EDGE_KEYS`: source.ip, destination.ip, destination.port,
  *    network.transport), no sub-aggregation.
  *  - `new_connection`: the new-connection model's own request (network.protocol added, first event time per
  *    bucket), to split its time into reading and the rest (baselines, scoring).
@@ -16,20 +17,14 @@ import type { DetectionWindow } from '../detector/models/model';
  *  - `plain`: the floor paged plainly, each page after the last, without cutting the sweep into ranges of its first
  *    source (`compositePages`): every page visits every event of the window again.
  */
-const KEYS = [
-  { device: { terms: { field: 'source.ip' } } },
-  { peer: { terms: { field: 'destination.ip' } } },
-  { port: { terms: { field: 'destination.port', missing_bucket: true } } },
-  { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
-];
 const PROTOCOL = { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } };
 
 export const SWEEPS = {
-  floor: { sources: KEYS },
-  plain: { sources: KEYS, ranges: false },
-  new_connection: { sources: [...KEYS, PROTOCOL], aggs: { first: { min: { field: '@timestamp' } } } },
+  floor: { sources: EDGE_KEYS },
+  plain: { sources: EDGE_KEYS, ranges: false },
+  new_connection: { sources: [...EDGE_KEYS, PROTOCOL], aggs: { first: { min: { field: '@timestamp' } } } },
   shared: {
-    sources: [...KEYS, PROTOCOL],
+    sources: [...EDGE_KEYS, PROTOCOL],
     aggs: {
       first: { min: { field: '@timestamp' } },
       last: { max: { field: '@timestamp' } },
@@ -39,7 +34,7 @@ export const SWEEPS = {
       in_packets: { sum: { field: 'destination.packets' } },
     },
   },
-} satisfies Record<string, { sources: Array<Record<string, unknown>>; aggs?: Record<string, unknown>; ranges?: boolean }>;
+} satisfies Record<string, { sources: ReadonlyArray<Record<string, unknown>>; aggs?: Record<string, unknown>; ranges?: boolean }>;
 
 export type SweepName = keyof typeof SWEEPS;
 

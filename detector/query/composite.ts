@@ -15,7 +15,7 @@ import type { Client } from '@elastic/elasticsearch';
 export interface CompositeRequest {
   index: string;
   query: Record<string, unknown>;
-  sources: Array<Record<string, unknown>>;
+  sources: ReadonlyArray<Record<string, unknown>>;
   aggs?: Record<string, unknown>;
   size: number;
   /** Whether the next page is asked for as soon as a page arrives (by default it is); off for a caller that asks ahead itself. */

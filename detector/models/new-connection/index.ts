@@ -1,7 +1,7 @@
 import type { Baseline } from '../../baseline/store';
 import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { decayFactor, scoreFrom } from '../../baseline/decay';
-import { compositePages } from '../../query/composite';
+import { compositePages, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, eventsLink, NOT_TO_EVERYONE, str } from '../conn-query';
 import { formatDays, round } from '../format';
 import { hasEvents, type DetectionModel, type ModelContext } from '../model';
@@ -85,6 +85,22 @@ interface Judged extends DeviceRows {
   edges: Map<string, WindowEdge>;
 }
 
+/**
+ * The keys of a conn sweep by edge: the device that opened the connections, then the peer, port and transport. Every
+ * sweep of this model is keyed so, the benchmark's floor too.
+ */
+export const EDGE_KEYS: ReadonlyArray<Record<string, unknown>> = [
+  { device: { terms: { field: 'source.ip' } } },
+  { peer: { terms: { field: 'destination.ip' } } },
+  { port: { terms: { field: 'destination.port', missing_bucket: true } } },
+  { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
+];
+
+/** The edge of a bucket keyed by `EDGE_KEYS`. */
+function edgeKey(b: CompositeBucket): Pick<Edge, 'peer' | 'port' | 'transport'> {
+  return { peer: str(b.key.peer)!, port: Number(b.key.port ?? 0), transport: str(b.key.transport) ?? 'unknown' };
+}
+
 /** An edge as its device's set names it. */
 function edgeText(e: Pick<Edge, 'peer' | 'port' | 'transport'>): string {
   return `${e.peer}|${e.port}/${e.transport}`;
@@ -122,13 +138,7 @@ export class NewConnectionModel implements DetectionModel {
       index: CONN_INDEX,
       query: connQuery(window, NOT_TO_EVERYONE),
       size: ctx.config.detector.pageSize,
-      sources: [
-        { device: { terms: { field: 'source.ip' } } },
-        { peer: { terms: { field: 'destination.ip' } } },
-        { port: { terms: { field: 'destination.port', missing_bucket: true } } },
-        { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
-        { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } },
-      ],
+      sources: [...EDGE_KEYS, { protocol: { terms: { field: 'network.protocol', missing_bucket: true } } }],
       aggs: { first: { min: { field: '@timestamp' } } },
     })) {
       const done: DeviceRows[] = [];
@@ -142,9 +152,7 @@ export class NewConnectionModel implements DetectionModel {
         // A device that opens more edges in one window than this is scanning; the rest are counted, not kept.
         if (open.rows.length >= MAX_EDGES_PER_WINDOW) continue;
         open.rows.push({
-          peer: str(b.key.peer)!,
-          port: Number(b.key.port ?? 0),
-          transport: str(b.key.transport) ?? 'unknown',
+          ...edgeKey(b),
           protocol: str(b.key.protocol),
           first: (b.first as { value: number }).value,
           count: b.doc_count,
@@ -376,18 +384,13 @@ export async function answeredEdges(ctx: Pick<ModelContext, 'client' | 'window' 
       index: CONN_INDEX,
       query: connQuery(ctx.window, NOT_TO_EVERYONE, { terms: { 'source.ip': chunk } }, { terms: { 'zeek.conn.conn_state': ANSWERED_STATES } }),
       size: ctx.config.detector.pageSize,
-      sources: [
-        { device: { terms: { field: 'source.ip' } } },
-        { peer: { terms: { field: 'destination.ip' } } },
-        { port: { terms: { field: 'destination.port', missing_bucket: true } } },
-        { transport: { terms: { field: 'network.transport', missing_bucket: true } } },
-      ],
+      sources: EDGE_KEYS,
     })) {
       for (const b of page) {
         const device = str(b.key.device)!;
         let edges = answered.get(device);
         if (edges === undefined) answered.set(device, (edges = new Set()));
-        edges.add(edgeText({ peer: str(b.key.peer)!, port: Number(b.key.port ?? 0), transport: str(b.key.transport) ?? 'unknown' }));
+        edges.add(edgeText(edgeKey(b)));
       }
     }
   }
