@@ -79,7 +79,8 @@ export function registerQuickstart(program: Command): void {
           index: ANOMALIES_ALIAS,
           size: 5,
           query: { range: { 'vigil.anomaly.window.start': { gte: detection.from, lt: detection.to } } },
-          sort: [{ 'vigil.anomaly.score': 'desc' }],
+          // Ties by id, so that the same data lists the same five.
+          sort: [{ 'vigil.anomaly.score': 'desc' }, { 'vigil.anomaly.id': 'asc' }],
           ignore_unavailable: true,
         });
         for (const h of top.hits.hits) out(`  ${h._source!.vigil.anomaly.score.toFixed(0).padStart(3)}  ${h._source!.vigil.anomaly.explanation}\n`);

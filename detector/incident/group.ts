@@ -1,4 +1,4 @@
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import { INCIDENTS_INDEX } from '../../common/es/names';
 import type { WrittenAnomaly } from '../anomaly/writer';
 
@@ -75,6 +75,8 @@ export const MAX_RELATED_IP = 10_000;
 const MAX_OBSERVATIONS = 1000;
 /** Entities asked for in one search for open incidents. */
 const ENTITY_CHUNK = 1000;
+/** The order in which open incidents are preferred: highest score, then latest end, then lowest id. */
+const OPEN_ORDER: estypes.SortCombinations[] = [{ 'incident.score': 'desc' }, { 'incident.end': 'desc' }, { 'incident.id': 'asc' }];
 
 export function entryOf(a: WrittenAnomaly): IncidentEntry {
   const doc = a.document as {
@@ -187,7 +189,9 @@ async function joinObservations(client: Client, observations: WrittenAnomaly[], 
 
 /**
  * For each entity, the highest-scored incident naming it that was open at `since` or later, among the `size`
- * highest-scored incidents naming any of them.
+ * highest-scored incidents naming any of them. Of incidents with the same score, the one that ended last wins, then
+ * the lowest id: without them, Elasticsearch returns ties in the order of its segments, which merges change, and the
+ * same alerts would join different incidents from one run to the next.
  */
 async function findOpenMany(client: Client, entities: string[], since: number, size = 10_000): Promise<Map<string, Incident>> {
   const out = new Map<string, Incident>();
@@ -197,7 +201,7 @@ async function findOpenMany(client: Client, entities: string[], since: number, s
       index: INCIDENTS_INDEX,
       size,
       ignore_unavailable: true,
-      sort: [{ 'incident.score': 'desc' }],
+      sort: OPEN_ORDER,
       query: { bool: { filter: [{ terms: { 'incident.entities': chunk } }, { range: { 'incident.end': { gte: since, format: 'epoch_millis' } } }] } },
     });
     const wanted = new Set(chunk);

@@ -1,0 +1,75 @@
+import { INCIDENTS_INDEX } from '../../common/es/names';
+import type { WrittenAnomaly } from '../../detector/anomaly/writer';
+import { groupIncidents } from '../../detector/incident/group';
+import { useTestEsClient } from '../harness/es';
+import { resetDetectorData } from '../support/detector-env';
+
+const T0 = Date.UTC(2022, 0, 10, 9);
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** An alert of the new-connection model, as the writer holds it: what grouping reads of it. */
+function alert(id: string, minute: number, entity: string, peer?: string): WrittenAnomaly {
+  return {
+    id,
+    index: 'unused',
+    document: {
+      '@timestamp': new Date(T0 + minute * MINUTE).toISOString(),
+      vigil: {
+        anomaly: {
+          id,
+          model: 'new_connection',
+          kind: 'new_peer',
+          domain: 'network',
+          score: 60,
+          status: 'alert',
+          explanation: `${entity} talked to ${peer ?? 'a new peer'} for the first time.`,
+          entity: { id: entity },
+          ...(peer ? { peer: { id: peer } } : {}),
+        },
+      },
+      related: { ip: [entity, ...(peer ? [peer] : [])] },
+    },
+  };
+}
+
+/** Incidents stored on the real Elasticsearch, grouped one window at a time as a pass does. */
+describe('incidents on the real Elasticsearch', () => {
+  const es = useTestEsClient();
+
+  beforeAll(async () => {
+    await resetDetectorData(es());
+  }, 120_000);
+
+  async function incidentOf(anomaly: string): Promise<string[]> {
+    const r = await es().search<{ incident: { id: string } }>({ index: INCIDENTS_INDEX, size: 10, query: { term: { 'incident.anomalies': anomaly } } });
+    return r.hits.hits.map((h) => h._source!.incident.id);
+  }
+
+  it('joins an alert to the open incident of equal score that ended last, whichever Elasticsearch stored first', async () => {
+    // Two incidents of the same score, one on each host, each grouped in its own window; `later` ends after `earlier`.
+    async function tie(first: { id: string; minute: number; host: string }, second: { id: string; minute: number; host: string }, both: string) {
+      await groupIncidents(es(), [alert(first.id, first.minute, first.host)], HOUR);
+      await groupIncidents(es(), [alert(second.id, second.minute, second.host)], HOUR);
+      // In one segment, Elasticsearch returns ties in the order they were written; across several, in an order that
+      // varies with how segments are merged and searched.
+      await es().indices.forcemerge({ index: INCIDENTS_INDEX, max_num_segments: 1 });
+      await es().indices.refresh({ index: INCIDENTS_INDEX });
+      // An alert on both hosts: it may join either incident, and it joins the one that ended last.
+      await groupIncidents(es(), [alert(both, 40, first.host, second.host)], HOUR);
+      return incidentOf(both);
+    }
+    // The incident that ended last was stored last ...
+    expect(await tie({ id: 'a1', minute: 0, host: '10.0.0.1' }, { id: 'a2', minute: 10, host: '10.0.0.2' }, 'a3')).toEqual(['inc-a2']);
+    // ... and first: the store's order of ties decides nothing.
+    expect(await tie({ id: 'b1', minute: 30, host: '10.0.1.1' }, { id: 'b2', minute: 20, host: '10.0.1.2' }, 'b3')).toEqual(['inc-b1']);
+    // The incident that did not take it keeps its host and its score; the one that did names both hosts.
+    const stored = await es().search<{ incident: { id: string; score: number; entities: string[] } }>({ index: INCIDENTS_INDEX, size: 10, sort: [{ 'incident.id': 'asc' }] });
+    expect(stored.hits.hits.map((h) => [h._source!.incident.id, h._source!.incident.score, h._source!.incident.entities])).toEqual([
+      ['inc-a1', 60, ['10.0.0.1']],
+      ['inc-a2', 60, ['10.0.0.2', '10.0.0.1']],
+      ['inc-b1', 60, ['10.0.1.1', '10.0.1.2']],
+      ['inc-b2', 60, ['10.0.1.2']],
+    ]);
+  });
+});
