@@ -37,4 +37,31 @@ describe('AnomalyWriter.takeWindow', () => {
     expect(ordered.stats).toEqual({ written: 7, duplicates: 0, alerts: 5 });
     expect(ordered.takeWindow(['beacon']).alerts).toEqual([]);
   });
+
+  it('keeps the order anomalies were added in when a later bulk request comes back first', async () => {
+    // Each request waits until released; the second is released before the first.
+    const releases: Array<() => void> = [];
+    const slow = {
+      bulk: ({ operations }: { operations: unknown[] }) =>
+        new Promise((resolve) => {
+          releases.push(() => resolve({ errors: false, items: operations.filter((_, i) => i % 2 === 0).map(() => ({ create: { status: 201 } })) }));
+        }),
+    } as unknown as Client;
+    const writer = new AnomalyWriter(slow);
+    // One model's anomalies in two requests at once: a model that ended first flushed the other's first ones.
+    writer.add(anomaly('n1', 'new_connection', 'alert'));
+    writer.add(anomaly('n0', 'new_connection', 'observation'));
+    const first = writer.flush();
+    writer.add(anomaly('n2', 'new_connection', 'alert'));
+    writer.add(anomaly('n3', 'new_connection', 'observation'));
+    const second = writer.flush();
+    releases[1]();
+    await second;
+    releases[0]();
+    await first;
+    const held = writer.takeWindow(['new_connection']);
+    expect(held.alerts.map((a) => a.id)).toEqual(['n1', 'n2']);
+    expect(held.observations.map((a) => a.id)).toEqual(['n0', 'n3']);
+    expect(writer.stats).toEqual({ written: 4, duplicates: 0, alerts: 2 });
+  });
 });
