@@ -125,9 +125,8 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     const feedback = await loadFeedback(client);
     const isLocal = localNetworkMatcher(config.networks.local);
     const baselines = new BaselineStore(client, BASELINES_INDEX, { cacheBytes: d.baselineCacheMegabytes * 2 ** 20 });
-    const writer = new AnomalyWriter(client);
     // Models run at once finish in any order: incidents are grouped from their anomalies in the models' order.
-    const modelOrder = options.models.map((model) => model.id);
+    const writer = new AnomalyWriter(client, options.models.map((model) => model.id));
     let cursor = watermark;
     let last: number | undefined;
     let firstWindow: number | undefined;
@@ -141,7 +140,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       firstWindow ??= window.start;
       await runWindow({ window, options, part, baselines, writer, zones, maintenance, feedback, isLocal, summary, sensor: options.sensor });
       // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them.
-      const held = writer.takeWindow(modelOrder);
+      const held = writer.takeWindow();
       if (held.observationsDropped > 0) log.warn({ window: new Date(window.start).toISOString(), observations: held.observationsDropped }, 'observations past the cap join no incident');
       const grouped = await groupIncidents(client, held.alerts, d.incidentWindowMinutes * 60_000, Date.now(), held.observations);
       summary.incidents.created += grouped.created;
