@@ -1,13 +1,13 @@
 import type { Client } from '@elastic/elasticsearch';
 import { AnomalyWriter, MAX_HELD_OBSERVATIONS, type WrittenAnomaly } from './writer';
 
+/** A bulk response that created every document of the request. */
+function allCreated({ operations }: { operations: unknown[] }) {
+  return { errors: false, items: operations.filter((_, i) => i % 2 === 0).map(() => ({ create: { status: 201 } })) };
+}
+
 /** A bulk endpoint that creates every document: enough to see what the writer keeps for incidents. */
-const created = {
-  bulk: async ({ operations }: { operations: unknown[] }) => ({
-    errors: false,
-    items: operations.filter((_, i) => i % 2 === 0).map(() => ({ create: { status: 201 } })),
-  }),
-} as unknown as Client;
+const created = { bulk: async (request: { operations: unknown[] }) => allCreated(request) } as unknown as Client;
 
 function anomaly(id: string, model: string, status: 'alert' | 'observation'): WrittenAnomaly {
   return { id, index: 'vigil-anomalies-test', document: { vigil: { anomaly: { model, status } } } };
@@ -17,9 +17,9 @@ function anomaly(id: string, model: string, status: 'alert' | 'observation'): Wr
 function heldBack(): { client: Client; releases: Array<() => void> } {
   const releases: Array<() => void> = [];
   const client = {
-    bulk: ({ operations }: { operations: unknown[] }) =>
+    bulk: (request: { operations: unknown[] }) =>
       new Promise((resolve) => {
-        releases.push(() => resolve({ errors: false, items: operations.filter((_, i) => i % 2 === 0).map(() => ({ create: { status: 201 } })) }));
+        releases.push(() => resolve(allCreated(request)));
       }),
   } as unknown as Client;
   return { client, releases };
