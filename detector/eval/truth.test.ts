@@ -3,11 +3,12 @@
  * split on tabs (or searched as JSON text) and the label columns read directly, without the Zeek parser, the role
  * rule tables or the entity collector of `truth.ts`.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { dataLines, filesBelow, LABELED_CORPUS, readLog } from '../../test/support/corpus';
+import { dataLines, filesBelow, joinLastColumns, LABELED_CORPUS, readLog } from '../../test/support/corpus';
 import { readZeekFile } from '../../ingest/parse/zeek/read-file';
-import { MIN_DAYS, scenarioTruth, type Role, type ScenarioTruth } from './truth';
+import { labelRule, MIN_DAYS, scenarioTruth, type Role, type ScenarioTruth } from './truth';
 
 const SETS = join(LABELED_CORPUS, 'stratosphere-security-datasets');
 const SCENARIOS = [
@@ -53,6 +54,20 @@ function uidsBy(rows: Array<Record<string, string>>, side: 'id.orig_h' | 'id.res
 
 function flowCounts(uids: Map<string, Set<string>>): Map<string, number> {
   return new Map([...uids].map(([ip, set]) => [ip, set.size]));
+}
+
+const scratchDirs: string[] = [];
+afterAll(() => {
+  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** An empty scenario folder of the given name, removed when the tests end. */
+function scratch(name: string): string {
+  const parent = mkdtempSync(join(tmpdir(), 'vigil-truth-'));
+  scratchDirs.push(parent);
+  const dir = join(parent, name);
+  mkdirSync(dir);
+  return dir;
 }
 
 function roleFlows(truth: ScenarioTruth, role: Role): Map<string, number> {
@@ -172,6 +187,56 @@ describe('scenarioTruth: from labels', () => {
     for (const r of rows('dns')) expect(t.malicious.has(r['id.resp_h'])).toBe(false);
   });
 
+  it('reads a capture laid out as IoT-23 writes it, with its C&C label, as the same truth', () => {
+    // 001's labeled records in IoT-23's layout: the last three columns joined by three spaces in #fields, #types and
+    // every line, the detail column named `detailed-label`, an empty detail unset, and CC spelled `C&C`.
+    const dir = scratch('001-iot23-layout');
+    const source = join(SETS, '001-zeek-scenario-malicious', 'labeled-conn.log');
+    const lines = readLog(source)
+      .toString('utf8')
+      .split('\n')
+      .map((line) => {
+        if (line.startsWith('#fields\t')) return line.replace(/\tdetailedlabel$/, '\tdetailed-label');
+        if (line === '' || line.startsWith('#')) return line;
+        return line.replace(/\t\(empty\)$/, '\t-').replace(/\tCC$/, '\tC&C');
+      })
+      .map((line) => joinLastColumns(line, 3));
+    writeFileSync(join(dir, 'conn.log.labeled'), lines.join('\n'));
+    const iot = scenarioTruth(dir);
+    const ctu = truth('001-zeek-scenario-malicious');
+    expect(iot.source).toBe('labels');
+    expect(iot.excluded).toBeUndefined();
+    expect(sorted(roleFlows(iot, 'infected'))).toEqual(sorted(roleFlows(ctu, 'infected')));
+    expect(sorted(roleFlows(iot, 'c2'))).toEqual(sorted(roleFlows(ctu, 'c2')));
+    expect(iot.malicious.size).toBe(ctu.malicious.size);
+    expect([...iot.benign].sort()).toEqual([...ctu.benign].sort());
+    expect(iot.malicious.get('41.108.179.197')!.evidence).toContain('C&C (IoT-23)');
+  });
+
+  it('takes a server the labels.config names by its address as malicious, whatever the log of its flows', () => {
+    // 009 with one more condition under its plain Malicious label: an address its flows outside http and ssl reach,
+    // as a capture names its bot's server (`dstIP=...`) beside the bot's own address.
+    const s = '009-zeek-malicious';
+    const dir = scratch(s);
+    mkdirSync(join(dir, 'data'));
+    for (const f of readdirSync(join(SETS, s, 'data'))) copyFileSync(join(SETS, s, 'data', f), join(dir, 'data', f));
+    const before = truth(s);
+    const plain = before.files.flatMap(tsvRows).filter((r) => r.label === 'Malicious' && r.detailedlabel === '(empty)');
+    const server = plain.map((r) => r['id.resp_h']).find((ip) => ip !== undefined && ip !== '-' && !before.malicious.has(ip))!;
+    expect(server).toBeDefined();
+    const config = readFileSync(join(SETS, s, 'labels.config'), 'utf8');
+    writeFileSync(join(dir, 'labels.config'), config.replace(/(\nMalicious:\s*\n(\s*- )srcIP=[0-9.]+\n)/, `$1$2dstIP=${server}\n`));
+    const after = scenarioTruth(dir);
+    expect(after.excluded).toBeUndefined();
+    expect(after.malicious.get(server)).toMatchObject({ role: 'c2' });
+    expect(after.malicious.get(server)!.evidence).toContain(`"dstIP=${server}"`);
+    // Nothing else changes.
+    const others = new Map([...after.malicious].filter(([ip]) => ip !== server));
+    expect(sorted(new Map([...others].map(([ip, e]) => [ip, `${e.role}/${e.flows}`])))).toEqual(
+      sorted(new Map([...before.malicious].map(([ip, e]) => [ip, `${e.role}/${e.flows}`]))),
+    );
+  });
+
   it('lists as benign the addresses of Benign flows that are no malicious entity', () => {
     for (const s of ['001-zeek-scenario-malicious', '008-zeek-mixed', '009-zeek-malicious', '010-zeek-mixed', '011-zeek-mixed', '012-zeek-mixed']) {
       const t = truth(s);
@@ -182,6 +247,34 @@ describe('scenarioTruth: from labels', () => {
       }
       expect([...t.benign].sort()).toEqual([...ips].filter((ip) => !t.malicious.has(ip)).sort());
     }
+  });
+});
+
+describe('labelRule', () => {
+  it.each([
+    ['CC', 'infected', 'c2'],
+    ['CC-with-MITM-from-analysts', 'infected', 'c2'],
+    ['DNS', 'infected', undefined],
+    ['C&C', 'infected', 'c2'],
+    ['C&C-HeartBeat-FileDownload', 'infected', 'c2'],
+    ['C&C-Torii', 'infected', 'c2'],
+    ['FileDownload', 'infected', 'c2'],
+    ['PartOfAHorizontalPortScan', 'scanner', 'victim'],
+    ['PartOfAHorizontalPortScan-Attack', 'attacker', 'victim'],
+    ['DDoS', 'attacker', 'victim'],
+    ['Okiru', 'infected', undefined],
+    ['Okiru-Attack', 'attacker', 'victim'],
+    ['C&C-PartOfAHorizontalPortScan', 'infected', undefined],
+    ['C&C-HeartBeat-Attack', 'attacker', undefined],
+  ])('%s: the originator is %s, the responder %s', (detail, orig, resp) => {
+    const rule = labelRule(detail)!;
+    expect(rule).toBeDefined();
+    expect(rule.orig).toBe(orig);
+    expect(rule.resp).toBe(resp);
+  });
+
+  it('has no rule for a label it does not know, alone or among known ones', () => {
+    for (const detail of ['Spam', 'C&C-Spam', 'HeartBeat-', 'Malware-Download']) expect(labelRule(detail)).toBeUndefined();
   });
 });
 

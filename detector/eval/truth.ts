@@ -3,9 +3,10 @@
  * are malicious actors (or their victims), which are known benign, and how long the capture lasts.
  *
  * Two sources, never mixed within a scenario:
- * - `labels`: the records carry NetflowLabeler's `label` / `detailedlabel` columns. Each detailed label of a
- *   Malicious record has an explicit rule below (`MALICIOUS_LABEL_RULES`) saying which side of the flow is the
- *   actor and in which role. A Malicious detailed label without a rule excludes the scenario instead of guessing.
+ * - `labels`: the records carry NetflowLabeler's `label` / `detailedlabel` columns (`detailed-label` in the IoT-23
+ *   captures). Each detailed label of a Malicious record has an explicit rule below (`MALICIOUS_LABEL_RULES`, or
+ *   the IoT-23 labels it is made of, `labelRule`) saying which side of the flow is the actor and in which role. A
+ *   Malicious detailed label without a rule excludes the scenario instead of guessing.
  * - `readme`: no record is labeled. The scenario's README.md statement is coded by hand in `README_TRUTH`, quoted
  *   as evidence. A scenario whose README states no usable truth is kept (its files can still be replayed to measure
  *   alert volume) but marked `excluded`, with the reason.
@@ -81,18 +82,24 @@ interface FlowRule {
 // Labels: one rule per detailed label of Malicious records.
 // ---------------------------------------------------------------------------------------------------------------
 
-interface LabelRule {
+export interface LabelRule {
   orig?: Role;
   resp?: Role;
   /** Log paths whose responder takes `resp`; all when absent. */
   respPaths?: ReadonlySet<string>;
   /** Every condition of the labels.config entry must look like this, else the rule does not apply. */
   config?: RegExp;
+  /**
+   * The responder also takes `resp`, whatever the log path, when a condition of the labels.config entry names it
+   * as the destination (`dstIP=<it>`): a server the labeler marked malicious by its address.
+   */
+  respNamedByConfig?: boolean;
   why: string;
 }
 
 /**
- * Keyed by detailed label ('' when empty). Written for the labels these datasets use; a new one needs a new rule.
+ * Keyed by detailed label ('' when empty). Written for the labels the Stratosphere captures use (those of the
+ * corpus, and `CC-with-MITM-from-analysts` and `DNS` of the same series' later scenarios); a new one needs a new rule.
  */
 export const MALICIOUS_LABEL_RULES: Readonly<Record<string, LabelRule>> = {
   // 001 (NjRAT, no labels.config): the bot opens the command-and-control connection.
@@ -100,6 +107,18 @@ export const MALICIOUS_LABEL_RULES: Readonly<Record<string, LabelRule>> = {
     orig: 'infected',
     resp: 'c2',
     why: 'CC: command-and-control flow, the client is the infected host and the server its controller',
+  },
+  // The same flows where the analysts intercepted the bot's TLS to read it.
+  'CC-with-MITM-from-analysts': {
+    orig: 'infected',
+    resp: 'c2',
+    why: 'CC-with-MITM-from-analysts: command-and-control flow read through the analysts\' interception, the client is the infected host and the server its controller',
+  },
+  // Lookups the malware makes (by its source ports or all of port 53 of a capture that holds only the bot): the
+  // client is the infected host; the resolver only answers them.
+  DNS: {
+    orig: 'infected',
+    why: 'DNS: lookups the malware makes, the client is the infected host; the resolver only answers',
   },
   // 008, 010-012: `Malicious, External-Attack-to-Device: - dstIP=<the monitored device>`.
   'External-Attack-to-Device': {
@@ -111,12 +130,14 @@ export const MALICIOUS_LABEL_RULES: Readonly<Record<string, LabelRule>> = {
   // 009: `Malicious: - srcIP=192.168.1.113`, everything the infected computer sends. Its http and ssl connections go to
   // the servers the malware talks to (C2 and other malicious servers); its dns requests go to the resolver, which
   // is not malicious, and weird/notice records repeat connections already counted.
+  // Some captures add the bot's own servers by address (`dstIP=<server>`): they are malicious whatever the log.
   '': {
     orig: 'infected',
     resp: 'c2',
     respPaths: new Set(['http', 'ssl']),
-    config: /^srcIP=/,
-    why: 'Malicious by source address: the source is the infected host; servers of its http/ssl connections are C2 or malicious servers',
+    config: /^(srcIP=[^\s&]+( & dstPort=\d+)?|dstIP=[^\s&]+)$/,
+    respNamedByConfig: true,
+    why: 'Malicious by address: the source is the infected host; servers of its http/ssl connections, and servers the labels name, are C2 or malicious servers',
   },
   // 009: `Malicious, Answer-to-attack: - dstIP=192.168.1.113 & Proto=ICMP`: ICMP sent to the infected host, whose
   // sender is only answering.
@@ -126,6 +147,40 @@ export const MALICIOUS_LABEL_RULES: Readonly<Record<string, LabelRule>> = {
     why: 'Answer-to-attack: ICMP answers to the infected host; only the destination is malicious',
   },
 };
+
+/**
+ * The detailed labels of the IoT-23 captures (Stratosphere Laboratory), joined by `-` when a flow is several at once
+ * (`C&C-HeartBeat-FileDownload`, `PartOfAHorizontalPortScan-Attack`). Every labeled flow there is opened by the
+ * infected device. What each says of the responder, in the dataset's own words:
+ * - `C&C`, `HeartBeat` (the C&C server keeping track of the bot), `FileDownload` (a file downloaded to the infected
+ *   device), `Torii` (Torii's C&C): the responder is the bot's server;
+ * - `Attack`, `DDoS`, `PartOfAHorizontalPortScan`: the responder is the target of the attack or scan;
+ * - `Mirai`, `Okiru`: traffic of that botnet, saying nothing of the responder.
+ * A flow both to a server and against a target gives its responder no role: which one it is cannot be told.
+ */
+const IOT23_RESPONDER: Readonly<Record<string, 'c2' | 'victim' | undefined>> = {
+  'C&C': 'c2',
+  HeartBeat: 'c2',
+  FileDownload: 'c2',
+  Torii: 'c2',
+  Attack: 'victim',
+  DDoS: 'victim',
+  PartOfAHorizontalPortScan: 'victim',
+  Mirai: undefined,
+  Okiru: undefined,
+};
+
+/** The rule of a detailed label: its own in `MALICIOUS_LABEL_RULES`, else the IoT-23 labels it is made of. */
+export function labelRule(detail: string): LabelRule | undefined {
+  if (Object.prototype.hasOwnProperty.call(MALICIOUS_LABEL_RULES, detail)) return MALICIOUS_LABEL_RULES[detail];
+  const parts = detail.split('-');
+  if (detail === '' || !parts.every((p) => Object.prototype.hasOwnProperty.call(IOT23_RESPONDER, p))) return undefined;
+  const roles = new Set(parts.map((p) => IOT23_RESPONDER[p]).filter((r) => r !== undefined));
+  const resp = roles.size === 1 ? [...roles][0] : undefined;
+  const orig: Role = parts.every((p) => p === 'PartOfAHorizontalPortScan') ? 'scanner' : parts.some((p) => p === 'Attack' || p === 'DDoS') ? 'attacker' : 'infected';
+  const what = resp === 'c2' ? 'the server is its C&C or malware server' : resp === 'victim' ? 'the responder is its target' : 'the responder takes no role';
+  return { orig, resp, why: `${detail} (IoT-23): the originator is the infected device, as a ${orig}; ${what}` };
+}
 
 /** `labels.config` of NetflowLabeler: label header (`Malicious, CC:`) to its conditions (`dstIP=1.2.3.4`). */
 export function readLabelsConfig(file: string): Map<string, string[]> {
@@ -260,10 +315,14 @@ export function scenarioFiles(dir: string): string[] {
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const unempty = (v: string): string => (v === '(empty)' ? '' : v);
 
-/** Labels declared in `#fields` are fields; undeclared trailing columns arrive as `extra`. */
+/**
+ * Labels declared in `#fields` are fields (`detailedlabel` in the CTU captures, `detailed-label` in IoT-23, unset
+ * there when empty); undeclared trailing columns arrive as `extra`.
+ */
 function labelsOf(record: ZeekRecord): { label?: string; detail?: string } {
-  const { label, detailedlabel } = record.fields;
-  if (typeof label === 'string') return { label, detail: typeof detailedlabel === 'string' ? detailedlabel : '' };
+  const { label } = record.fields;
+  const detail = record.fields.detailedlabel ?? record.fields['detailed-label'];
+  if (typeof label === 'string') return { label, detail: typeof detail === 'string' ? detail : '' };
   const extra = record.extra;
   if (extra !== undefined && extra.length >= 2) {
     const label = unempty(extra[extra.length - 2]);
@@ -356,7 +415,7 @@ function truthFromLabels(dir: string, flows: Flow[]): { malicious: Map<string, M
     // Records without the connection's endpoints (files, x509, software) name no entity.
     if (flow.orig === undefined && flow.resp === undefined) continue;
     const detail = flow.detail ?? '';
-    const rule = Object.prototype.hasOwnProperty.call(MALICIOUS_LABEL_RULES, detail) ? MALICIOUS_LABEL_RULES[detail] : undefined;
+    const rule = labelRule(detail);
     const conditions = config?.get(`Malicious|${detail}`);
     if (rule === undefined || (rule.config !== undefined && !(conditions?.length && conditions.every((c) => rule.config!.test(c))))) {
       unruled.add(detail);
@@ -365,7 +424,8 @@ function truthFromLabels(dir: string, flows: Flow[]): { malicious: Map<string, M
     const evidence = `label Malicious/${detail === '' ? '(empty)' : detail}; ${rule.why}` +
       (conditions?.length ? `; labels.config: ${conditions.map((c) => `"${c}"`).join(' or ')}` : '');
     if (rule.orig) entities.add(flow.orig, rule.orig, flow.key, evidence);
-    if (rule.resp && (rule.respPaths === undefined || rule.respPaths.has(flow.path))) {
+    const named = rule.respNamedByConfig === true && flow.resp !== undefined && conditions?.includes(`dstIP=${flow.resp}`) === true;
+    if (rule.resp && (rule.respPaths === undefined || rule.respPaths.has(flow.path) || named)) {
       entities.add(flow.resp, rule.resp, flow.key, evidence);
     }
   }

@@ -46,3 +46,13 @@ export function contentHash(content: Buffer): string {
 export function sizeOf(path: string): number {
   return statSync(path).size;
 }
+
+/**
+ * A line of a Zeek TSV log laid out as the Stratosphere IoT-23 captures are: its last `count` columns joined by three
+ * spaces instead of tabs, on the `#fields` and `#types` headers and on every data line. Other headers are unchanged.
+ */
+export function joinLastColumns(line: string, count: number): string {
+  if (line === '' || !/^(#fields|#types)\t|^[^#]/.test(line)) return line;
+  const columns = line.split('\t');
+  return [...columns.slice(0, -count), columns.slice(-count).join('   ')].join('\t');
+}

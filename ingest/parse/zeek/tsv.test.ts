@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LABELED_CORPUS, ZEEK_CORPUS, readLog } from '../../../test/support/corpus';
+import { joinLastColumns, LABELED_CORPUS, ZEEK_CORPUS, readLog } from '../../../test/support/corpus';
 import type { ParseOutcome, ZeekRecord } from './record';
 import { ZeekTsvParser } from './tsv';
 
@@ -213,6 +213,39 @@ describe('ZeekTsvParser header blocks', () => {
     // Stratosphere declares its label columns in #fields, so they are ordinary fields.
     expect(new Set(records.map((r) => r.fields.label))).toEqual(new Set(['Background', 'Benign', 'Malicious']));
     expect(records.every((r) => r.extra === undefined)).toBe(true);
+  });
+
+  it('reads columns joined by spaces, as the IoT-23 captures join their last three, as the columns they join', () => {
+    // The labeled capture laid out as IoT-23 writes it: `tunnel_parents   label   detailed-label` in #fields, the
+    // same in #types and on every line, three spaces between them instead of a tab.
+    const lines = linesOf(join(STRATOSPHERE, '001-zeek-scenario-malicious/labeled-conn.log'));
+    const joined = lines.map((l) => Buffer.from(joinLastColumns(l.toString(), 3)));
+    expect(joined[6].toString()).toMatch(/\ttunnel_parents {3}label {3}detailedlabel$/);
+    const outcomes = parseAll(joined);
+    expect(errorsOf(outcomes)).toEqual([]);
+    const records = recordsOf(outcomes);
+    const tabbed = recordsOf(parseAll(lines));
+    expect(records).toHaveLength(tabbed.length);
+    records.forEach((record, i) => {
+      expect(record.fields).toEqual(tabbed[i].fields);
+      expect(record.types).toEqual(tabbed[i].types);
+      expect(record.extra).toBeUndefined();
+    });
+    expect(records.filter((r) => r.fields.label === 'Malicious')).toHaveLength(244);
+  });
+
+  it('fails a line whose joined columns hold fewer values than the header joins there, naming them', () => {
+    const lines = linesOf(join(STRATOSPHERE, '001-zeek-scenario-malicious/labeled-conn.log')).map((l) => joinLastColumns(l.toString(), 3));
+    const parser = new ZeekTsvParser('conn');
+    parseAll(lines.filter((l) => l.startsWith('#')).map((l) => Buffer.from(l)), parser);
+    const line = lines.find((l) => !l.startsWith('#'))!;
+    // The label written without its detail, as a labeler that drops an empty last value leaves it.
+    const cut = line.slice(0, line.lastIndexOf('   '));
+    expect(parser.parseLine(Buffer.from(cut))).toEqual({
+      kind: 'error',
+      reason: 'column 21 holds 2 values separated by spaces, but #fields joins 3 there (tunnel_parents, label, detailedlabel)',
+    });
+    expect(parser.parseLine(Buffer.from(line)).kind).toBe('record');
   });
 
   it('puts columns beyond #fields into extra', () => {

@@ -15,6 +15,30 @@ const HEADER: ParseOutcome = Object.freeze({ kind: 'header' });
 const SEPARATOR_KEY = '#separator';
 /** Values quoted in error reasons are cut to this many characters: the dead letter keeps the whole line. */
 const QUOTED_VALUE_LIMIT = 120;
+/**
+ * Two or more spaces inside one column of `#fields`: several columns joined by spaces instead of the separator.
+ * The Stratosphere IoT-23 captures end their header so (`tunnel_parents   label   detailed-label`), and their
+ * `#types` and every line alike. Zeek's field and type names hold no space, so the run can only be a separator.
+ */
+const JOINED = / {2,}/;
+
+/** A column of the header that holds several columns joined by spaces: where it is, and how many it holds. */
+interface JoinedColumn {
+  index: number;
+  count: number;
+}
+
+/** The columns of a header line, with those joined by spaces split apart, and where they were. */
+function splitHeaderColumns(value: string, separator: string): { names: string[]; joined: JoinedColumn[] } {
+  const names: string[] = [];
+  const joined: JoinedColumn[] = [];
+  value.split(separator).forEach((column, index) => {
+    const parts = column.split(JOINED);
+    if (parts.length > 1) joined.push({ index, count: parts.length });
+    names.push(...parts);
+  });
+  return { names, joined };
+}
 
 /** The columns of a header block, built on its first data line and shared by all its records. */
 interface Schema {
@@ -45,6 +69,8 @@ export class ZeekTsvParser {
   private openTs: number | undefined;
   private fieldNames: string[] | undefined;
   private typeNames: string[] | undefined;
+  /** Columns of `#fields` that join several by spaces; a data line's are split the same way. */
+  private joined: JoinedColumn[] = [];
   private schema: Schema | undefined;
   /** The header lines that made the block in effect, in order, to restore it in a fresh parser. */
   private headers: HeaderLine[] = [];
@@ -83,6 +109,7 @@ export class ZeekTsvParser {
     this.openTs = undefined;
     this.fieldNames = undefined;
     this.typeNames = undefined;
+    this.joined = [];
     this.schema = undefined;
     this.headers = [];
   }
@@ -129,12 +156,15 @@ export class ZeekTsvParser {
       case '#open':
         this.openTs = parseOpenTimestamp(value);
         break;
-      case '#fields':
-        this.fieldNames = value.split(this.separator);
+      case '#fields': {
+        const { names, joined } = splitHeaderColumns(value, this.separator);
+        this.fieldNames = names;
+        this.joined = joined;
         this.typeNames = undefined;
         break;
+      }
       case '#types':
-        this.typeNames = value.split(this.separator);
+        this.typeNames = splitHeaderColumns(value, this.separator).names;
         break;
       case '#close':
         // Zeek writes #close last, but tools that sort logs (btest's diff-sort, `sort` in a pipeline) move it above
@@ -173,6 +203,11 @@ export class ZeekTsvParser {
         reason: `broken header: #fields names ${names.length} fields but #types gives ${this.typeNames.length} types`,
       };
     }
+    if (this.joined.length > 0) {
+      const split = this.splitJoined(text);
+      if (typeof split !== 'string') return split;
+      text = split;
+    }
     const schema = this.schema ?? (this.schema = this.buildSchema(names));
     // Escapes start with a backslash: one search of the line spares each text column its own search.
     const converters = text.indexOf('\\') < 0 ? schema.plainConverters : schema.converters;
@@ -183,6 +218,34 @@ export class ZeekTsvParser {
     if (end < text.length) record.extra = text.slice(end + this.separator.length).split(this.separator).map(unescapeValue);
     if (this.openTs !== undefined) record.openTs = this.openTs;
     return { kind: 'record', record };
+  }
+
+  /**
+   * The line with the columns that `#fields` joins by spaces split at their spaces, as the header's are; an error
+   * when one of them does not hold as many values as the header joins there.
+   */
+  private splitJoined(text: string): string | ParseOutcome {
+    const columns = text.split(this.separator);
+    let names = 0;
+    let column = 0;
+    const out: string[] = [];
+    for (const { index, count } of this.joined) {
+      for (; column < index && column < columns.length; column++, names++) out.push(columns[column]);
+      if (column >= columns.length) break;
+      const parts = columns[column].split(JOINED);
+      if (parts.length !== count) {
+        const joinedNames = this.fieldNames!.slice(names, names + count).join(', ');
+        return {
+          kind: 'error',
+          reason: `column ${column + 1} holds ${parts.length} values separated by spaces, but #fields joins ${count} there (${joinedNames})`,
+        };
+      }
+      out.push(...parts);
+      column++;
+      names += count;
+    }
+    for (; column < columns.length; column++) out.push(columns[column]);
+    return out.join(this.separator);
   }
 
   /** The error of a line the builder refused; split only here, as errors are rare. */
