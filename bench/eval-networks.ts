@@ -14,7 +14,7 @@
 import { basename } from 'node:path';
 import { defaultLocalNetworks } from '../common/config/schema';
 import { localNetworkMatcher } from '../ingest/enrich/direction';
-import { readZeekFile } from '../ingest/parse/zeek/read-file';
+import { forEachZeekRecord } from '../ingest/parse/zeek/read-file';
 import { SiteNetworks } from '../detector/site-networks';
 
 export interface ScenarioNetwork {
@@ -82,14 +82,14 @@ export function zeekMarkedLocal(connFiles: readonly string[], known: readonly st
   const isKnown = localNetworkMatcher(known);
   const site = new SiteNetworks();
   for (const file of connFiles) {
-    for (const r of readZeekFile(file)) {
+    forEachZeekRecord(file, (r) => {
       for (const [address, marked] of [
         [r.fields['id.orig_h'], r.fields.local_orig],
         [r.fields['id.resp_h'], r.fields.local_resp],
       ]) {
         if (marked === true && typeof address === 'string' && !isKnown(address)) site.add(address);
       }
-    }
+    });
   }
   return site.networks();
 }

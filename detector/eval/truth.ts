@@ -16,7 +16,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { readZeekFile } from '../../ingest/parse/zeek/read-file';
+import { forEachZeekRecord } from '../../ingest/parse/zeek/read-file';
 import type { ZeekRecord } from '../../ingest/parse/zeek/record';
 
 export type Role = 'attacker' | 'infected' | 'c2' | 'victim' | 'scanner';
@@ -333,7 +333,10 @@ function labelsOf(record: ZeekRecord): { label?: string; detail?: string } {
   return {};
 }
 
-function toFlow(record: ZeekRecord, file: string, index: number): Flow {
+const NO_FIELDS: ZeekRecord['fields'] = Object.freeze({});
+
+/** A record as a flow; its fields are kept only when asked (`keepFields`), as a large capture would not fit. */
+function toFlow(record: ZeekRecord, file: string, index: number, keepFields: boolean): Flow {
   const f = record.fields;
   const port = f['id.resp_p'];
   const { label, detail } = labelsOf(record);
@@ -346,7 +349,7 @@ function toFlow(record: ZeekRecord, file: string, index: number): Flow {
     proto: text(f.proto),
     label,
     detail,
-    fields: f,
+    fields: keepFields ? f : NO_FIELDS,
   };
 }
 
@@ -383,20 +386,6 @@ class EntityCollector {
     }
     return out;
   }
-}
-
-function timeSpan(records: ZeekRecord[][]): { start: number; end: number } {
-  let start = Infinity;
-  let end = -Infinity;
-  for (const list of records) {
-    for (const r of list) {
-      const ts = r.fields.ts;
-      if (typeof ts !== 'number') continue;
-      if (ts < start) start = ts;
-      if (ts > end) end = ts;
-    }
-  }
-  return start <= end ? { start, end } : { start: NaN, end: NaN };
 }
 
 function truthFromLabels(dir: string, flows: Flow[]): { malicious: Map<string, MaliciousEntity>; benign: Set<string>; excluded?: string } {
@@ -474,12 +463,25 @@ export function scenarioTruth(dir: string): ScenarioTruth {
   const root = resolve(dir);
   const scenario = basename(root);
   const files = scenarioFiles(root);
-  const records = files.map(readZeekFile);
+  // Only the README rules read a record's other fields; a labeled capture of millions of flows keeps its flows alone.
+  const keepFields = Object.prototype.hasOwnProperty.call(README_TRUTH, scenario);
   const flows: Flow[] = [];
-  records.forEach((list, i) => list.forEach((r, j) => flows.push(toFlow(r, files[i], j))));
+  let first = Infinity;
+  let last = -Infinity;
+  for (const file of files) {
+    let index = 0;
+    forEachZeekRecord(file, (r) => {
+      const ts = r.fields.ts;
+      if (typeof ts === 'number') {
+        if (ts < first) first = ts;
+        if (ts > last) last = ts;
+      }
+      flows.push(toFlow(r, file, index++, keepFields));
+    });
+  }
   const labeled = flows.some((f) => f.label === 'Malicious' || f.label === 'Benign' || f.label === 'Background');
   const derived = labeled ? truthFromLabels(root, flows) : truthFromReadme(scenario, flows);
-  const { start, end } = timeSpan(records);
+  const [start, end] = first <= last ? [first, last] : [NaN, NaN];
   const span = Number.isFinite(end - start) ? (end - start) / SECONDS_PER_DAY : 0;
   const truth: ScenarioTruth = {
     scenario,
