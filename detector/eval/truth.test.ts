@@ -263,6 +263,7 @@ describe('labelRule', () => {
     ['PartOfAHorizontalPortScan-Attack', 'attacker', 'victim'],
     ['DDoS', 'attacker', 'victim'],
     ['Okiru', 'infected', undefined],
+    ['Torii', 'infected', undefined],
     ['Okiru-Attack', 'attacker', 'victim'],
     ['C&C-PartOfAHorizontalPortScan', 'infected', undefined],
     ['C&C-HeartBeat-Attack', 'attacker', undefined],

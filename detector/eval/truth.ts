@@ -153,21 +153,21 @@ export const MALICIOUS_LABEL_RULES: Readonly<Record<string, LabelRule>> = {
  * (`C&C-HeartBeat-FileDownload`, `PartOfAHorizontalPortScan-Attack`). Every labeled flow there is opened by the
  * infected device. What each says of the responder, in the dataset's own words:
  * - `C&C`, `HeartBeat` (the C&C server keeping track of the bot), `FileDownload` (a file downloaded to the infected
- *   device), `Torii` (Torii's C&C): the responder is the bot's server;
+ *   device): the responder is the bot's server;
  * - `Attack`, `DDoS`, `PartOfAHorizontalPortScan`: the responder is the target of the attack or scan;
- * - `Mirai`, `Okiru`: traffic of that botnet, saying nothing of the responder.
+ * - `Mirai`, `Okiru`, `Torii`: traffic with that botnet's marks, saying nothing of the responder.
  * A flow both to a server and against a target gives its responder no role: which one it is cannot be told.
  */
 const IOT23_RESPONDER: Readonly<Record<string, 'c2' | 'victim' | undefined>> = {
   'C&C': 'c2',
   HeartBeat: 'c2',
   FileDownload: 'c2',
-  Torii: 'c2',
   Attack: 'victim',
   DDoS: 'victim',
   PartOfAHorizontalPortScan: 'victim',
   Mirai: undefined,
   Okiru: undefined,
+  Torii: undefined,
 };
 
 /** The rule of a detailed label: its own in `MALICIOUS_LABEL_RULES`, else the IoT-23 labels it is made of. */
