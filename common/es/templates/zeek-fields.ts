@@ -323,6 +323,8 @@ export const ZEEK_LOG_FIELDS: Readonly<Record<string, Readonly<Record<string, st
     inner_vlan: 'int',
     label: 'string',
     detailedlabel: 'string',
+    // The IoT-23 captures' name for the same column (their `#fields` joins it to `label` by spaces).
+    'detailed-label': 'string',
   },
   cotp: {
     ts: 'time',

@@ -30,7 +30,7 @@ import { ZEEK_LOG_FIELDS } from './zeek-fields';
 import { fieldLimit, nest, type Properties } from './properties';
 
 /** Raise when the mapping changes: `vigil setup` compares it to decide whether to update the template. */
-export const ZEEK_TEMPLATE_VERSION = 3;
+export const ZEEK_TEMPLATE_VERSION = 4;
 export const ZEEK_EVENTS_TEMPLATE = `${INDEX_PREFIX}-zeek`;
 
 export interface ZeekTemplateOptions {
