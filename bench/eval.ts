@@ -1,11 +1,11 @@
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { createLogger } from '../common/log';
 import { fileRealmSecurity } from '../cli/local-es/file-realm';
 import { currentHost, startLocalEs, stopLocalEs } from '../cli/local-es';
 import { defaultHome } from '../cli/local-es/options';
-import { scenarioTruth } from '../detector/eval/truth';
+import { scenarioFolders, scenarioTruth } from '../detector/eval/truth';
 import { allModels } from '../detector/models';
 import { buildReport, formatReport, reportJson, type ScenarioResult } from './eval-report';
 import { runScenario, type EvalEnvironment } from './eval-scenario';
@@ -19,7 +19,7 @@ import { RITA_SCORE_THRESHOLD } from './eval-rita';
  * fails is reported with its error and the others still run. Prints the tables and the verdicts, and writes
  * everything as JSON.
  *
- * Options: `--only 001,008` (scenario folders starting with these), `--out <file>` (JSON, default
+ * Options: `--only 001,008` (scenario folders starting with these; a scenario is a folder holding Zeek logs), `--out <file>` (JSON, default
  * dist/eval/results.json), `--corpus <dir>` (the labeled datasets), `--keep` (leave the instance running).
  * Environment: VIGIL_EVAL_ES_PORT (default 9270), VIGIL_EVAL_ES_HOME (default: eval-elasticsearch beside the local
  * instance's home), VIGIL_LOG_LEVEL for the detector's log (default warn, on stderr).
@@ -43,15 +43,6 @@ function port(): number {
   return Number(raw);
 }
 
-/** Scenario folders (`001-...`) of the labeled datasets, in order. */
-function scenarioDirs(corpus: string, only: string[] | undefined): string[] {
-  return readdirSync(corpus)
-    .filter((name) => /^\d{3}-/.test(name) && statSync(join(corpus, name)).isDirectory())
-    .filter((name) => only === undefined || only.some((prefix) => name.startsWith(prefix)))
-    .sort()
-    .map((name) => join(corpus, name));
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -59,8 +50,8 @@ async function main(): Promise<void> {
   const onlyArg = option(args, '--only');
   const only = onlyArg?.split(',').map((s) => s.trim()).filter(Boolean);
   const out = resolve(option(args, '--out') ?? join(REPO, 'dist', 'eval', 'results.json'));
-  const dirs = scenarioDirs(corpus, only);
-  if (dirs.length === 0) throw new Error(`no scenario folder in ${corpus}${only ? ` starting with ${only.join(' or ')}` : ''}`);
+  const dirs = scenarioFolders(corpus, only);
+  if (dirs.length === 0) throw new Error(`no scenario folder (a folder holding Zeek logs) in ${corpus}${only ? ` starting with ${only.join(' or ')}` : ''}`);
 
   // Beside the default instance (somewhere the unprivileged Elasticsearch user can reach), never in it.
   const esOptions = {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { dataLines, filesBelow, joinLastColumns, LABELED_CORPUS, readLog } from '../../test/support/corpus';
 import { readZeekFile } from '../../ingest/parse/zeek/read-file';
-import { labelRule, MIN_DAYS, scenarioTruth, type Role, type ScenarioTruth } from './truth';
+import { labelRule, MIN_DAYS, scenarioFolders, scenarioTruth, type Role, type ScenarioTruth } from './truth';
 
 const SETS = join(LABELED_CORPUS, 'stratosphere-security-datasets');
 const SCENARIOS = [
@@ -54,6 +54,23 @@ function uidsBy(rows: Array<Record<string, string>>, side: 'id.orig_h' | 'id.res
 
 function flowCounts(uids: Map<string, Set<string>>): Map<string, number> {
   return new Map([...uids].map(([ip, set]) => [ip, set.size]));
+}
+
+/**
+ * 001's labeled conn log as IoT-23 writes its logs: the last three columns joined by three spaces in #fields, #types
+ * and every line, the detail column named `detailed-label`, an empty detail unset, and `CC` spelled `C&C`.
+ */
+function iot23Layout001(): string {
+  return readLog(join(SETS, '001-zeek-scenario-malicious', 'labeled-conn.log'))
+    .toString('utf8')
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('#fields\t')) return line.replace(/\tdetailedlabel$/, '\tdetailed-label');
+      if (line === '' || line.startsWith('#')) return line;
+      return line.replace(/\t\(empty\)$/, '\t-').replace(/\tCC$/, '\tC&C');
+    })
+    .map((line) => joinLastColumns(line, 3))
+    .join('\n');
 }
 
 const scratchDirs: string[] = [];
@@ -188,20 +205,8 @@ describe('scenarioTruth: from labels', () => {
   });
 
   it('reads a capture laid out as IoT-23 writes it, with its C&C label, as the same truth', () => {
-    // 001's labeled records in IoT-23's layout: the last three columns joined by three spaces in #fields, #types and
-    // every line, the detail column named `detailed-label`, an empty detail unset, and CC spelled `C&C`.
     const dir = scratch('001-iot23-layout');
-    const source = join(SETS, '001-zeek-scenario-malicious', 'labeled-conn.log');
-    const lines = readLog(source)
-      .toString('utf8')
-      .split('\n')
-      .map((line) => {
-        if (line.startsWith('#fields\t')) return line.replace(/\tdetailedlabel$/, '\tdetailed-label');
-        if (line === '' || line.startsWith('#')) return line;
-        return line.replace(/\t\(empty\)$/, '\t-').replace(/\tCC$/, '\tC&C');
-      })
-      .map((line) => joinLastColumns(line, 3));
-    writeFileSync(join(dir, 'conn.log.labeled'), lines.join('\n'));
+    writeFileSync(join(dir, 'conn.log.labeled'), iot23Layout001());
     const iot = scenarioTruth(dir);
     const ctu = truth('001-zeek-scenario-malicious');
     expect(iot.source).toBe('labels');
@@ -247,6 +252,29 @@ describe('scenarioTruth: from labels', () => {
       }
       expect([...t.benign].sort()).toEqual([...ips].filter((ip) => !t.malicious.has(ip)).sort());
     }
+  });
+});
+
+describe('scenarioFolders', () => {
+  it('finds the folders of the corpus, in order, and keeps those the prefixes name', () => {
+    expect(scenarioFolders(SETS)).toEqual(SCENARIOS.map((s) => join(SETS, s)));
+    expect(scenarioFolders(SETS, ['01', '002'])).toEqual(['002-zeek-scenario-port-scanning', '010-zeek-mixed', '011-zeek-mixed', '012-zeek-mixed'].map((s) => join(SETS, s)));
+  });
+
+  it('takes a folder named as IoT-23 names its captures, with its logs below, and leaves folders without a log', () => {
+    const corpus = scratch('corpus');
+    const capture = join(corpus, 'CTU-IoT-Malware-Capture-34-1');
+    mkdirSync(join(capture, 'bro'), { recursive: true });
+    writeFileSync(join(capture, 'bro', 'conn.log.labeled'), iot23Layout001());
+    mkdirSync(join(corpus, 'notes'));
+    writeFileSync(join(corpus, 'notes', 'README.md'), readme('001-zeek-scenario-malicious'));
+    mkdirSync(join(corpus, '.cache'));
+    copyFileSync(join(SETS, '001-zeek-scenario-malicious', 'conn.log'), join(corpus, '.cache', 'conn.log'));
+    expect(scenarioFolders(corpus)).toEqual([capture]);
+    const t = scenarioTruth(capture);
+    expect(t.scenario).toBe('CTU-IoT-Malware-Capture-34-1');
+    expect(t.source).toBe('labels');
+    expect(roleFlows(t, 'c2').size).toBe(roleFlows(truth('001-zeek-scenario-malicious'), 'c2').size);
   });
 });
 

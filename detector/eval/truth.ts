@@ -299,6 +299,23 @@ function filesBelow(dir: string): string[] {
   return out;
 }
 
+/**
+ * The scenario folders of a corpus of labeled captures, by name: every folder (not hidden) that holds a Zeek log, at
+ * any depth. Named as the testing datasets name theirs (`008-zeek-mixed`) or as IoT-23 does
+ * (`CTU-IoT-Malware-Capture-34-1`, its logs under `bro/`). `only` keeps the folders whose name starts with one of
+ * its prefixes.
+ */
+export function scenarioFolders(corpus: string, only?: readonly string[]): string[] {
+  const root = resolve(corpus);
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .filter((name) => only === undefined || only.some((prefix) => name.startsWith(prefix)))
+    .sort()
+    .map((name) => join(root, name))
+    .filter((dir) => scenarioFiles(dir).length > 0);
+}
+
 /** The Zeek logs of a scenario, without a file whose labeled copy (`labeled-conn.log`, `conn.log.labeled`) is there. */
 export function scenarioFiles(dir: string): string[] {
   const all = filesBelow(resolve(dir)).filter((f) => ZEEK_LOG_FILE.test(basename(f)));
