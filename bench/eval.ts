@@ -19,8 +19,9 @@ import { RITA_SCORE_THRESHOLD } from './eval-rita';
  * fails is reported with its error and the others still run. Prints the tables and the verdicts, and writes
  * everything as JSON.
  *
- * Options: `--only 001,008` (scenario folders starting with these; a scenario is a folder holding Zeek logs), `--out <file>` (JSON, default
- * dist/eval/results.json), `--corpus <dir>` (the labeled datasets), `--keep` (leave the instance running).
+ * Options: `--only 001,008` (scenario folders starting with these; a scenario is a folder holding Zeek logs),
+ * `--out <file>` (JSON, default dist/eval/results.json), `--corpus <dir>` (the labeled datasets), `--keep` (leave
+ * the instance running).
  * Environment: VIGIL_EVAL_ES_PORT (default 9270), VIGIL_EVAL_ES_HOME (default: eval-elasticsearch beside the local
  * instance's home), VIGIL_LOG_LEVEL for the detector's log (default warn, on stderr).
  */
