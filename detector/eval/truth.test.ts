@@ -3,11 +3,11 @@
  * split on tabs (or searched as JSON text) and the label columns read directly, without the Zeek parser, the role
  * rule tables or the entity collector of `truth.ts`.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { dataLines, filesBelow, joinLastColumns, LABELED_CORPUS, readLog } from '../../test/support/corpus';
 import { readZeekFile } from '../../ingest/parse/zeek/read-file';
+import { type Scratch, scratchDir } from '../../ingest/source/file/files.fixture';
 import { labelRule, MIN_DAYS, scenarioFolders, scenarioTruth, type Role, type ScenarioTruth } from './truth';
 
 const SETS = join(LABELED_CORPUS, 'stratosphere-security-datasets');
@@ -73,16 +73,16 @@ function iot23Layout001(): string {
     .join('\n');
 }
 
-const scratchDirs: string[] = [];
+const scratches: Scratch[] = [];
 afterAll(() => {
-  for (const d of scratchDirs) rmSync(d, { recursive: true, force: true });
+  for (const s of scratches.splice(0)) s.remove();
 });
 
 /** An empty scenario folder of the given name, removed when the tests end. */
 function scratch(name: string): string {
-  const parent = mkdtempSync(join(tmpdir(), 'vigil-truth-'));
-  scratchDirs.push(parent);
-  const dir = join(parent, name);
+  const parent = scratchDir();
+  scratches.push(parent);
+  const dir = parent.path(name);
   mkdirSync(dir);
   return dir;
 }
