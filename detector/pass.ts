@@ -12,7 +12,7 @@ import { BaselineStore } from './baseline/store';
 import { DAY_MS } from './baseline/decay';
 import { loadFeedback } from './feedback/evaluations';
 import { MaintenanceCalendar, ZoneMap } from './feedback/scope';
-import { groupIncidents } from './incident/group';
+import { groupIncidents, IncidentsInHand } from './incident/group';
 import { runModels } from './model-runner';
 import type { DetectionModel, DetectionWindow, ModelContext } from './models/model';
 import { partition as makePartition, type Partition } from './partition';
@@ -127,6 +127,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     const baselines = new BaselineStore(client, BASELINES_INDEX, { cacheBytes: d.baselineCacheMegabytes * 2 ** 20 });
     // Models run at once finish in any order: incidents are grouped from their anomalies in the models' order.
     const writer = new AnomalyWriter(client, options.models.map((model) => model.id));
+    const incidents = new IncidentsInHand();
     let cursor = watermark;
     let last: number | undefined;
     let firstWindow: number | undefined;
@@ -142,7 +143,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them.
       const held = writer.takeWindow();
       if (held.observationsDropped > 0) log.warn({ window: new Date(window.start).toISOString(), observations: held.observationsDropped }, 'observations past the cap join no incident');
-      const grouped = await groupIncidents(client, held.alerts, d.incidentWindowMinutes * 60_000, Date.now(), held.observations);
+      const grouped = await groupIncidents(client, held.alerts, d.incidentWindowMinutes * 60_000, Date.now(), held.observations, incidents);
       summary.incidents.created += grouped.created;
       summary.incidents.updated += grouped.updated;
       summary.windows++;
@@ -152,6 +153,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       last = window.end;
       if (Date.now() - checkpoint >= CHECKPOINT_MS) {
         await baselines.commit();
+        await incidents.settle(client);
         await state.saveWatermark(cursor, passes + 1);
         checkpoint = Date.now();
       }
@@ -159,6 +161,8 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     }
     // The watermark moves only past windows whose baselines are all written.
     await baselines.commit();
+    // The pass's incidents are searchable when it ends.
+    await incidents.settle(client);
     if (summary.windows === d.maxWindowsPerPass) summary.pending = (await nextEventTime(client, cursor)) !== undefined;
     if (summary.windows > 0 && firstWindow !== undefined && last !== undefined) {
       const outside = await zeekLocalOutside(client, config.networks.local, firstWindow, last);

@@ -133,6 +133,7 @@ export async function groupIncidents(
   windowMs: number,
   now = Date.now(),
   observations: WrittenAnomaly[] = [],
+  inHand?: IncidentsInHand,
 ): Promise<{ created: number; updated: number }> {
   const entries = alerts.map((a) => ({ e: entryOf(a), related: relatedOf(a) })).sort((a, b) => a.e.time - b.e.time);
   const touched = new Map<string, Incident>();
@@ -140,7 +141,7 @@ export async function groupIncidents(
   for (const { e, related } of entries) {
     const keys = [e.entity, ...(e.peer ? [e.peer] : [])];
     let target = [...touched.values()].find((inc) => inc.end >= e.time - windowMs && keys.some((k) => inc.entities.includes(k)));
-    if (!target) target = await findOpen(client, keys, e.time - windowMs);
+    if (!target) target = await findOpen(client, keys, e.time - windowMs, inHand);
     if (!target) {
       target = { id: `inc-${e.anomaly}`, start: e.time, end: e.time, score: 0, entities: [], timeline: [], relatedIp: [], observations: [], observationCount: 0 };
       created++;
@@ -155,23 +156,30 @@ export async function groupIncidents(
     }
     touched.set(target.id, target);
   }
-  await joinObservations(client, observations, windowMs, touched);
+  await joinObservations(client, observations, windowMs, touched, inHand);
   if (touched.size === 0) return { created: 0, updated: 0 };
   const operations: unknown[] = [];
   for (const inc of touched.values()) operations.push({ index: { _index: INCIDENTS_INDEX, _id: inc.id } }, storedIncident(inc, now));
-  // Refreshed at once (a small index), so that the next window's grouping finds them without waiting for a refresh.
-  const r = await client.bulk({ operations, refresh: true });
+  // Without incidents in hand, refreshed at once, so that the next grouping finds them without waiting for a refresh.
+  const r = await client.bulk({ operations, refresh: inHand === undefined });
   if (r.errors) throw new Error(`writing incidents failed: ${JSON.stringify(r.items.find((i) => i.index?.error)?.index?.error)}`);
+  inHand?.keep(touched.values());
   return { created, updated: touched.size - created };
 }
 
 /** Observations join the incident open on their entity (the touched one first, else the highest-scored stored one). */
-async function joinObservations(client: Client, observations: WrittenAnomaly[], windowMs: number, touched: Map<string, Incident>): Promise<void> {
+async function joinObservations(
+  client: Client,
+  observations: WrittenAnomaly[],
+  windowMs: number,
+  touched: Map<string, Incident>,
+  inHand: IncidentsInHand | undefined,
+): Promise<void> {
   if (observations.length === 0) return;
   const items = observations.map((o) => ({ e: entryOf(o), related: relatedOf(o) }));
   const openOn = (inc: Incident, e: IncidentEntry) => inc.end >= e.time - windowMs && inc.entities.includes(e.entity);
   const pending = items.filter(({ e }) => ![...touched.values()].some((inc) => openOn(inc, e)));
-  const stored = await findOpenMany(client, [...new Set(pending.map(({ e }) => e.entity))], Math.min(...pending.map(({ e }) => e.time)) - windowMs);
+  const stored = await findOpenMany(client, [...new Set(pending.map(({ e }) => e.entity))], Math.min(...pending.map(({ e }) => e.time)) - windowMs, 10_000, inHand);
   for (const { e, related } of items) {
     let target = [...touched.values()].find((inc) => openOn(inc, e));
     if (!target) {
@@ -191,10 +199,12 @@ async function joinObservations(client: Client, observations: WrittenAnomaly[], 
  * For each entity, the highest-scored incident naming it that was open at `since` or later, among the `size`
  * highest-scored incidents naming any of them. Of incidents with the same score, the one that ended last wins, then
  * the lowest id: without them, Elasticsearch returns ties in the order of its segments, which merges change, and the
- * same alerts would join different incidents from one run to the next.
+ * same alerts would join different incidents from one run to the next. Incidents in hand are taken as they are in
+ * hand, and left out of the search, which may still show an older version of them or none.
  */
-async function findOpenMany(client: Client, entities: string[], since: number, size = 10_000): Promise<Map<string, Incident>> {
+async function findOpenMany(client: Client, entities: string[], since: number, size = 10_000, inHand?: IncidentsInHand): Promise<Map<string, Incident>> {
   const out = new Map<string, Incident>();
+  const held = inHand?.ids ?? [];
   for (let i = 0; i < entities.length; i += ENTITY_CHUNK) {
     const chunk = entities.slice(i, i + ENTITY_CHUNK);
     const r = await client.search<StoredIncident>({
@@ -202,16 +212,62 @@ async function findOpenMany(client: Client, entities: string[], since: number, s
       size,
       ignore_unavailable: true,
       sort: OPEN_ORDER,
-      query: { bool: { filter: [{ terms: { 'incident.entities': chunk } }, { range: { 'incident.end': { gte: since, format: 'epoch_millis' } } }] } },
+      query: {
+        bool: {
+          filter: [{ terms: { 'incident.entities': chunk } }, { range: { 'incident.end': { gte: since, format: 'epoch_millis' } } }],
+          ...(held.length > 0 ? { must_not: [{ ids: { values: held } }] } : {}),
+        },
+      },
     });
     const wanted = new Set(chunk);
-    for (const h of r.hits.hits) {
-      if (!h._source) continue;
-      const inc = fromStored(h._source);
+    const found = r.hits.hits.flatMap((h) => (h._source ? [fromStored(h._source)] : []));
+    const candidates = inHand ? [...found, ...inHand.openOn(wanted, since)].sort(openOrder) : found;
+    for (const inc of candidates) {
       for (const entity of inc.entities) if (wanted.has(entity) && !out.has(entity)) out.set(entity, inc);
     }
   }
   return out;
+}
+
+/** `OPEN_ORDER` in memory: highest score, then latest end, then lowest id. */
+function openOrder(a: Incident, b: Incident): number {
+  return b.score - a.score || b.end - a.end || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * The incidents a pass has written since the index was last refreshed, as written. A pass groups a window's alerts
+ * into incidents and writes them without asking for a refresh: an incident is many kilobytes (its addresses and
+ * observations), and one refresh per window made a new segment per window and merges to match, the largest share of
+ * Elasticsearch's work in a pass whose alerts join a few long incidents. The next window's grouping takes these
+ * from here instead of from a search; `settle` refreshes the index once they are all written, after which the search
+ * shows them and they are let go. Memory is bounded by the incidents touched between two settlings.
+ */
+export class IncidentsInHand {
+  private readonly byId = new Map<string, Incident>();
+
+  get ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  keep(incidents: Iterable<Incident>): void {
+    for (const inc of incidents) this.byId.set(inc.id, inc);
+  }
+
+  /** Incidents in hand naming any of `entities` that were open at `since` or later. */
+  openOn(entities: ReadonlySet<string>, since: number): Incident[] {
+    return [...this.byId.values()].filter((inc) => inc.end >= since && inc.entities.some((e) => entities.has(e)));
+  }
+
+  /** Refreshes the incidents index, so that searches show what was written, and lets go of the incidents in hand. */
+  async settle(client: Client): Promise<void> {
+    if (this.byId.size === 0) return;
+    await client.indices.refresh({ index: INCIDENTS_INDEX, ignore_unavailable: true });
+    this.byId.clear();
+  }
 }
 
 function fromStored(s: StoredIncident): Incident {
@@ -229,8 +285,8 @@ function fromStored(s: StoredIncident): Incident {
 }
 
 /** The highest-scored incident naming any of `keys` that was open at `since` or later: one hit is enough. */
-async function findOpen(client: Client, keys: string[], since: number): Promise<Incident | undefined> {
-  const [best] = (await findOpenMany(client, keys, since, 1)).values();
+async function findOpen(client: Client, keys: string[], since: number, inHand?: IncidentsInHand): Promise<Incident | undefined> {
+  const [best] = (await findOpenMany(client, keys, since, 1, inHand)).values();
   return best;
 }
 

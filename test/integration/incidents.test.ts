@@ -1,6 +1,6 @@
 import { INCIDENTS_INDEX } from '../../common/es/names';
 import type { WrittenAnomaly } from '../../detector/anomaly/writer';
-import { groupIncidents } from '../../detector/incident/group';
+import { groupIncidents, IncidentsInHand } from '../../detector/incident/group';
 import { useTestEsClient } from '../harness/es';
 import { resetDetectorData } from '../support/detector-env';
 
@@ -9,7 +9,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /** An alert of the new-connection model, as the writer holds it: what grouping reads of it. */
-function alert(id: string, minute: number, entity: string, peer?: string): WrittenAnomaly {
+function alert(id: string, minute: number, entity: string, peer?: string, score = 60, status = 'alert'): WrittenAnomaly {
   return {
     id,
     index: 'unused',
@@ -21,8 +21,8 @@ function alert(id: string, minute: number, entity: string, peer?: string): Writt
           model: 'new_connection',
           kind: 'new_peer',
           domain: 'network',
-          score: 60,
-          status: 'alert',
+          score,
+          status,
           explanation: `${entity} talked to ${peer ?? 'a new peer'} for the first time.`,
           entity: { id: entity },
           ...(peer ? { peer: { id: peer } } : {}),
@@ -71,5 +71,34 @@ describe('incidents on the real Elasticsearch', () => {
       ['inc-b1', 60, ['10.0.1.1', '10.0.1.2']],
       ['inc-b2', 60, ['10.0.1.2']],
     ]);
+  });
+
+  it('groups window after window from the incidents in hand, without a refresh, as it groups from refreshed ones', async () => {
+    type Stored = { incident: { id: string; anomalies: string[]; observations: string[]; score: number; entities: string[] } };
+    const search = async (entity: string) =>
+      (await es().search<Stored>({ index: INCIDENTS_INDEX, size: 10, sort: [{ 'incident.id': 'asc' }], query: { term: { 'incident.entities': entity } } })).hits.hits.map((h) => h._source!.incident);
+    const host = '10.0.2.1';
+    const other = '10.0.2.2';
+    const inHand = new IncidentsInHand();
+    // Window 1: an alert opens an incident; the index is not refreshed, so only the hand holds it.
+    await groupIncidents(es(), [alert('c1', 0, host)], HOUR, undefined, [], inHand);
+    expect(await search(host)).toEqual([]);
+    // Window 2: the next alert on the host joins it from the hand (a search alone would open a second incident).
+    await groupIncidents(es(), [alert('c2', 10, host)], HOUR, undefined, [], inHand);
+    await inHand.settle(es());
+    expect(inHand.size).toBe(0);
+    expect((await search(host)).map((i) => [i.id, i.anomalies])).toEqual([['inc-c1', ['c1', 'c2']]]);
+    // Window 3 joins the stored incident through the search; window 4 finds it in hand again, while the search still
+    // shows the version without window 3's alert, which must not be written back over it.
+    await groupIncidents(es(), [alert('c3', 20, host)], HOUR, undefined, [], inHand);
+    await groupIncidents(es(), [alert('c4', 30, host, other)], HOUR, undefined, [alert('o1', 31, other, undefined, 20, 'observation')], inHand);
+    expect((await search(host)).map((i) => i.anomalies)).toEqual([['c1', 'c2']]);
+    // Window 5: a stronger incident on the other host, opened in hand, is preferred to the one on both hosts for an
+    // alert on the other host, as a stored one would be.
+    await groupIncidents(es(), [alert('d1', 40, '10.0.2.3', undefined, 90)], HOUR, undefined, [], inHand);
+    await groupIncidents(es(), [alert('d2', 41, '10.0.2.3', other, 70)], HOUR, undefined, [], inHand);
+    await inHand.settle(es());
+    expect((await search(host)).map((i) => [i.id, i.anomalies, i.observations, i.entities])).toEqual([['inc-c1', ['c1', 'c2', 'c3', 'c4'], ['o1'], [host, other]]]);
+    expect((await search('10.0.2.3')).map((i) => [i.id, i.anomalies, i.score, i.entities])).toEqual([['inc-d1', ['d1', 'd2'], 90, ['10.0.2.3', other]]]);
   });
 });

@@ -8,11 +8,15 @@
  *   each second would cost those writes about a quarter of their speed.
  * - Anomalies are evidence: `dynamic: strict`, written with `create` under a deterministic id, never updated. Their
  *   figures are mapped so that dashboards can sort and chart them.
+ * - Incidents are rewritten as their anomalies join them, many kilobytes each (addresses, observations). A pass keeps
+ *   those it wrote in hand and refreshes the index itself at its checkpoints and at its end (`IncidentsInHand`), so
+ *   the index is refreshed on its own only every 30 s: a refresh each second made a segment of rewritten incidents
+ *   each second, and merges to match.
  * - Evaluations are append-only and chained by hash (`hash`, `prev_hash`, `sequence`).
  */
 import { ANOMALIES_ALIAS, ANOMALIES_PATTERN, BASELINES_INDEX, DETECTOR_STATE_INDEX, EVALUATIONS_INDEX, INCIDENTS_INDEX } from '../names';
 
-export const DETECTOR_TEMPLATE_VERSION = 1;
+export const DETECTOR_TEMPLATE_VERSION = 2;
 
 const KEYWORD = { type: 'keyword', ignore_above: 1024 };
 const DATE = { type: 'date' };
@@ -182,6 +186,8 @@ export function incidentsTemplate(options: { replicas: number }) {
       },
     },
     options.replicas,
+    {},
+    '30s',
   );
 }
 
