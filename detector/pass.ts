@@ -146,6 +146,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       const grouped = await groupIncidents(client, held.alerts, d.incidentWindowMinutes * 60_000, Date.now(), held.observations, incidents);
       summary.incidents.created += grouped.created;
       summary.incidents.updated += grouped.updated;
+      if (incidents.full) await incidents.settle(client);
       summary.windows++;
       summary.from ??= new Date(window.start).toISOString();
       summary.to = new Date(window.end).toISOString();

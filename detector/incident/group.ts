@@ -73,6 +73,11 @@ const MAX_TIMELINE = 500;
 export const MAX_RELATED_IP = 10_000;
 /** Observation ids an incident lists at most (it counts them all). */
 const MAX_OBSERVATIONS = 1000;
+/**
+ * Incidents a pass holds in hand at most (`IncidentsInHand`). One is up to a few hundred kilobytes in memory (10,000
+ * addresses, 1,000 observation ids, 500 timeline entries), so a hundred stay within tens of megabytes.
+ */
+const MAX_IN_HAND = 100;
 /** Entities asked for in one search for open incidents. */
 const ENTITY_CHUNK = 1000;
 /** The order in which open incidents are preferred: highest score, then latest end, then lowest id. */
@@ -240,10 +245,16 @@ function openOrder(a: Incident, b: Incident): number {
  * observations), and one refresh per window made a segment of rewritten incidents per window, and merges to match,
  * in a pass whose alerts join a few long incidents. The next window's grouping takes these
  * from here instead of from a search; `settle` refreshes the index once they are all written, after which the search
- * shows them and they are let go. Memory is bounded by the incidents touched between two settlings.
+ * shows them and they are let go. Memory is bounded by the incidents touched between two settlings, which the pass
+ * keeps under `MAX_IN_HAND` (`full`).
  */
 export class IncidentsInHand {
   private readonly byId = new Map<string, Incident>();
+
+  /** Whether the pass should settle them after this window: past `MAX_IN_HAND`, so that it holds no more than that and one window's. */
+  get full(): boolean {
+    return this.byId.size >= MAX_IN_HAND;
+  }
 
   get ids(): string[] {
     return [...this.byId.keys()];

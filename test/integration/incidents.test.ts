@@ -100,5 +100,11 @@ describe('incidents on the real Elasticsearch', () => {
     await inHand.settle(es());
     expect((await search(host)).map((i) => [i.id, i.anomalies, i.observations, i.entities])).toEqual([['inc-c1', ['c1', 'c2', 'c3', 'c4'], ['o1'], [host, other]]]);
     expect((await search('10.0.2.3')).map((i) => [i.id, i.anomalies, i.score, i.entities])).toEqual([['inc-d1', ['d1', 'd2'], 90, ['10.0.2.3', other]]]);
+    // A pass settles them once a hundred are in hand, whatever its checkpoints.
+    const many = Array.from({ length: 100 }, (_, i) => alert(`e${i}`, 50, `10.0.3.${i}`));
+    await groupIncidents(es(), many.slice(0, 99), HOUR, undefined, [], inHand);
+    expect([inHand.size, inHand.full]).toEqual([99, false]);
+    await groupIncidents(es(), many.slice(99), HOUR, undefined, [], inHand);
+    expect([inHand.size, inHand.full]).toEqual([100, true]);
   });
 });
