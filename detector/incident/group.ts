@@ -243,15 +243,15 @@ function openOrder(a: Incident, b: Incident): number {
  * The incidents a pass has written since the index was last refreshed, as written. A pass groups a window's alerts
  * into incidents and writes them without asking for a refresh: an incident is many kilobytes (its addresses and
  * observations), and one refresh per window made a segment of rewritten incidents per window, and merges to match,
- * in a pass whose alerts join a few long incidents. The next window's grouping takes these
- * from here instead of from a search; `settle` refreshes the index once they are all written, after which the search
- * shows them and they are let go. Memory is bounded by the incidents touched between two settlings, which the pass
- * keeps under `MAX_IN_HAND` (`full`).
+ * in a pass whose alerts join a few long incidents. The next window's grouping takes these from here instead of from
+ * a search; `settle` refreshes the index once they are all written, after which the search shows them and they are
+ * let go. Memory is bounded by the incidents touched between two settlings, which the pass keeps under `MAX_IN_HAND`
+ * (`full`).
  */
 export class IncidentsInHand {
   private readonly byId = new Map<string, Incident>();
 
-  /** Whether the pass should settle them after this window: past `MAX_IN_HAND`, so that it holds no more than that and one window's. */
+  /** Whether the pass should settle them after this window: at `MAX_IN_HAND`, so that it holds no more than that and one window's. */
   get full(): boolean {
     return this.byId.size >= MAX_IN_HAND;
   }
