@@ -226,15 +226,15 @@ export class ZeekTsvParser {
    */
   private splitJoined(text: string): string | ParseOutcome {
     const columns = text.split(this.separator);
-    let names = 0;
     let column = 0;
+    // The values so far: `out.length` is also the index in `#fields` of the next one.
     const out: string[] = [];
     for (const { index, count } of this.joined) {
-      for (; column < index && column < columns.length; column++, names++) out.push(columns[column]);
+      for (; column < index && column < columns.length; column++) out.push(columns[column]);
       if (column >= columns.length) break;
       const parts = columns[column].split(JOINED);
       if (parts.length !== count) {
-        const joinedNames = this.fieldNames!.slice(names, names + count).join(', ');
+        const joinedNames = this.fieldNames!.slice(out.length, out.length + count).join(', ');
         return {
           kind: 'error',
           reason: `column ${column + 1} holds ${parts.length} values separated by spaces, but #fields joins ${count} there (${joinedNames})`,
@@ -242,7 +242,6 @@ export class ZeekTsvParser {
       }
       out.push(...parts);
       column++;
-      names += count;
     }
     for (; column < columns.length; column++) out.push(columns[column]);
     return out.join(this.separator);
