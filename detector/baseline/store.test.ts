@@ -184,16 +184,32 @@ describe('the baseline store with a cache', () => {
     expect(client.requests.mget).toBe(mgets + 1);
   });
 
-  it('keeps a copy: changing a baseline object after put, or one read back, changes nothing stored', async () => {
+  it('freezes a baseline put and every baseline read, so that the one kept cannot be changed behind its back', async () => {
     const client = slowClient();
     const store = new BaselineStore(client as never, 'baselines', { cacheBytes: 2 ** 20 });
-    const b = baseline('a', 1);
+    const b = { ...baseline('a', 1), state: { value: 1, seen: [{ at: T }] } };
     store.put(b);
-    b.state.value = 99;
-    const read = await store.get<{ value: number }>('m', 'k', 'a');
-    expect(read?.state.value).toBe(1);
-    read!.state.value = 98;
-    expect((await store.get<{ value: number }>('m', 'k', 'a'))?.state.value).toBe(1);
+    expect(() => {
+      b.state.value = 99;
+    }).toThrow(TypeError);
+    expect(() => b.state.seen.push({ at: T + 1 })).toThrow(TypeError);
+    expect(() => {
+      b.state.seen[0].at = 0;
+    }).toThrow(TypeError);
+    const read = await store.get<{ value: number; seen: Array<{ at: number }> }>('m', 'k', 'a');
+    expect(read?.state).toEqual({ value: 1, seen: [{ at: T }] });
+    // A new version is made instead; the store then holds it.
+    store.put({ ...read!, state: { ...read!.state, value: 2 } });
+    expect((await store.get<{ value: number }>('m', 'k', 'a'))?.state.value).toBe(2);
+    const committed = store.commit();
+    await settle();
+    client.answer();
+    await committed;
+    // Read from Elasticsearch, it is frozen as well.
+    const fresh = new BaselineStore(client as never, 'baselines');
+    const stored = await fresh.get<{ value: number }>('m', 'k', 'a');
+    expect(stored?.state.value).toBe(2);
+    expect(Object.isFrozen(stored) && Object.isFrozen(stored?.state)).toBe(true);
   });
 
   it('raises a refused write at commit', async () => {

@@ -161,14 +161,15 @@ export class BeaconModel implements DetectionModel {
       const accepted = ctx.feedback.isAccepted(this.id, pair.source, pair.peer);
       const learnedDays = state.days.filter((d) => d !== day).length;
       const normal = !tainted && (accepted || learnedDays >= cfg.normalAfterDays);
-      if (beaconing && !normal && state.alerted !== day) {
+      let alerted = state.alerted;
+      if (beaconing && !normal && alerted !== day) {
         this.emit(ctx, keying, pair, result!, b, learnedDays, connections);
-        state.alerted = day;
+        alerted = day;
       }
       const mayLearn = ctx.maintenance.mayLearn(this.id, [pair.source], window.start) && !tainted;
       const days = beaconing && mayLearn && !state.days.includes(day) ? [...state.days, day].slice(-30) : state.days;
       const ref = { model: this.id, kind: keying.kind, entity: { type: 'host', id: pair.source }, key: pair.key };
-      const next: SeriesState = { t, n, days, alerted: state.alerted, score: result?.score, period: result?.period };
+      const next: SeriesState = { t, n, days, alerted, score: result?.score, period: result?.period };
       const status = tainted ? 'tainted' : normal ? 'normal' : beaconing ? 'beaconing' : 'watching';
       baselines.put(learnedBaseline(ctx, ref, b, pair.starts[0].t * 1000, next, { status, lastSeen: pair.starts[pair.starts.length - 1].t * 1000 }));
       ctx.count(0, 1);

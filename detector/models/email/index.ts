@@ -126,10 +126,8 @@ export class EmailModel implements DetectionModel {
         if (!a || a.organisation.startsWith('[')) continue;
         rows++;
         const d = domains[a.organisation];
-        if (d) {
-          d.last = window.start;
-          d.messages += b.doc_count;
-        } else if (Object.keys(domains).length < MAX_LEARNED_DOMAINS) domains[a.organisation] = { first: window.start, last: window.start, messages: b.doc_count };
+        if (d) domains[a.organisation] = { ...d, last: window.start, messages: d.messages + b.doc_count };
+        else if (Object.keys(domains).length < MAX_LEARNED_DOMAINS) domains[a.organisation] = { first: window.start, last: window.start, messages: b.doc_count };
       }
     }
     if (rows > 0) {

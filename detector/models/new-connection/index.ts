@@ -331,12 +331,14 @@ export class NewConnectionModel implements DetectionModel {
     // suspicious, stays out of the baseline.
     if (!ctx.maintenance.mayLearn(this.id, [device], window.start)) return;
     let learned = 0;
+    const ports = [...state.ports];
+    const protocols = [...state.protocols];
     for (const f of fresh) {
       if (ctx.feedback.isTainted(this.id, device, f.peer)) continue;
       learned++;
       const port = `${f.port}/${f.transport}`;
-      if (!state.ports.includes(port) && state.ports.length < MAX_SET) state.ports.push(port);
-      for (const p of f.protocols) if (!state.protocols.includes(p) && state.protocols.length < MAX_SET) state.protocols.push(p);
+      if (!ports.includes(port) && ports.length < MAX_SET) ports.push(port);
+      for (const p of f.protocols) if (!protocols.includes(p) && protocols.length < MAX_SET) protocols.push(p);
     }
     for (const [key, e] of byEdge) {
       const tainted = ctx.feedback.isTainted(this.id, device, e.peer);
@@ -358,6 +360,8 @@ export class NewConnectionModel implements DetectionModel {
     const first = rows.reduce((t, r) => Math.min(t, r.first), Infinity);
     const next: DeviceState = {
       ...state,
+      ports,
+      protocols,
       windows: history + 1,
       fresh: state.fresh * keep + (deviceBase ? learned : 0),
       fresh2: squares * keep + (deviceBase ? learned * learned : 0),

@@ -451,7 +451,7 @@ class RareWindow {
     for (const pair of pairs) {
       const habit = this.touch(habits, pair);
       if (!ctx.partition.owns(`${pair.kind}:${pair.key}`)) continue;
-      if (this.judge(destinations, habit, pair)) learned++;
+      if (this.judge(destinations, habits, habit, pair)) learned++;
     }
     ctx.count(0, learned);
     if (ctx.baselines.pending > 5000) await ctx.baselines.spill();
@@ -479,7 +479,7 @@ class RareWindow {
   }
 
   /** Scores a first contact with a rare destination, then learns the contact. True when a baseline was updated. */
-  private judge(destinations: Map<string, Baseline<DestinationState>>, habit: Baseline<HabitState>, pair: Pair): boolean {
+  private judge(destinations: Map<string, Baseline<DestinationState>>, habits: Map<string, Baseline<HabitState>>, habit: Baseline<HabitState>, pair: Pair): boolean {
     const { ctx } = this;
     const { window } = ctx;
     const id = `${pair.kind}:${pair.key}`;
@@ -506,9 +506,10 @@ class RareWindow {
       if (rare && this.mature && !judgedByName) {
         this.emit(pair, dest, habit, others);
         if (!tainted && mayLearn) {
-          habit.state.rare += 1;
+          const counted = { ...habit, state: { ...habit.state, rare: habit.state.rare + 1 } };
+          habits.set(this.habitKey(pair.device), counted);
           this.next.rare += 1;
-          ctx.baselines.put(habit);
+          ctx.baselines.put(counted);
         }
       }
     }
