@@ -114,6 +114,8 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     pending: false,
     seconds: 0,
   };
+  /** The grouping of the last window's incidents, under way. */
+  let grouping: Promise<void> = Promise.resolve();
   try {
     const { watermark, passes, updated } = await state.watermark();
     const windowMs = d.windowMinutes * 60_000;
@@ -140,13 +142,20 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       if (window.end > limit) break;
       firstWindow ??= window.start;
       await runWindow({ window, options, part, baselines, writer, zones, maintenance, feedback, isLocal, summary, sensor: options.sensor });
-      // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them.
+      // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them. The
+      // grouping runs while the next window's models do (no model reads incidents), one window after the other.
       const held = writer.takeWindow();
       if (held.observationsDropped > 0) log.warn({ window: new Date(window.start).toISOString(), observations: held.observationsDropped }, 'observations past the cap join no incident');
-      const grouped = await groupIncidents(client, held.alerts, d.incidentWindowMinutes * 60_000, Date.now(), held.observations, incidents);
-      summary.incidents.created += grouped.created;
-      summary.incidents.updated += grouped.updated;
-      if (incidents.full) await incidents.settle(client);
+      const before = grouping;
+      grouping = (async () => {
+        await before;
+        const grouped = await groupIncidents(client, held.alerts, d.incidentWindowMinutes * 60_000, Date.now(), held.observations, incidents);
+        summary.incidents.created += grouped.created;
+        summary.incidents.updated += grouped.updated;
+        if (incidents.full) await incidents.settle(client);
+      })();
+      // Its failure is raised where it is awaited: by the next grouping, a checkpoint or the pass's end.
+      grouping.catch(() => undefined);
       summary.windows++;
       summary.from ??= new Date(window.start).toISOString();
       summary.to = new Date(window.end).toISOString();
@@ -154,6 +163,7 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       last = window.end;
       if (Date.now() - checkpoint >= CHECKPOINT_MS) {
         await baselines.commit();
+        await grouping;
         await incidents.settle(client);
         await state.saveWatermark(cursor, passes + 1);
         checkpoint = Date.now();
@@ -162,7 +172,8 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     }
     // The watermark moves only past windows whose baselines are all written.
     await baselines.commit();
-    // The pass's incidents are searchable when it ends.
+    // The pass's incidents are all grouped, and searchable, when it ends.
+    await grouping;
     await incidents.settle(client);
     if (summary.windows === d.maxWindowsPerPass) summary.pending = (await nextEventTime(client, cursor)) !== undefined;
     if (summary.windows > 0 && firstWindow !== undefined && last !== undefined) {
@@ -192,6 +203,8 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     log.info({ summary }, 'detection pass done');
     return summary;
   } finally {
+    // A pass that fails lets the grouping under way end before it gives up its lease.
+    await grouping.catch(() => undefined);
     await state.release();
   }
 }

@@ -5,6 +5,8 @@ import { validateConfig } from '../../common/config/load';
 import { createLogger } from '../../common/log';
 import { allModels } from '../../detector/models';
 import { lateEvents, nextEventTime, runPass, windowDatasets, type PassSummary } from '../../detector/pass';
+import { partition as makePartition } from '../../detector/partition';
+import { DetectorState } from '../../detector/state';
 import { useTestEsClient } from '../harness/es';
 import { LABELED_CORPUS, ZEEK_CORPUS } from '../support/corpus';
 import { jsonSummary, runVigil, startVigil } from '../support/cli';
@@ -133,6 +135,24 @@ describe('vigil detect on a day of real traffic', () => {
       expect(inc.summary).toMatch(/anomal/);
       for (const id of inc.anomalies) expect(alerts.map((a) => a.vigil.anomaly.id)).toContain(id);
     }
+  });
+
+  it('fails a pass whose incidents cannot be written, even though it groups them while the next window runs, and leaves its watermark where it was', async () => {
+    await resetDetectorData(es());
+    const config = validateConfig({ networks: LOCAL_NETS, log: { level: 'error' } }, 'the test');
+    await es().indices.putSettings({ index: INCIDENTS_INDEX, settings: { 'index.blocks.write': true } });
+    try {
+      await expect(runPass({ client: es(), config, models: allModels(), log: createLogger('error') })).rejects.toThrow(/writing incidents failed.*cluster_block_exception/);
+    } finally {
+      await es().indices.putSettings({ index: INCIDENTS_INDEX, settings: { 'index.blocks.write': null } });
+    }
+    // The alerts were written, and the pass did not move past them.
+    expect((await anomalies()).some((a) => a.vigil.anomaly.status === 'alert')).toBe(true);
+    expect((await new DetectorState(es(), makePartition(0, 1)).watermark()).watermark).toBeUndefined();
+    // The lease was given back: the next pass runs, over the same windows again.
+    const again = await runPass({ client: es(), config, models: allModels(), log: createLogger('error') });
+    expect(again.windows).toBeGreaterThanOrEqual(90);
+    await resetDetectorData(es());
   });
 
   it('counts each window by dataset, and models send no request for logs the window does not hold', async () => {
