@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ANOMALIES_ALIAS, BASELINES_INDEX, INCIDENTS_INDEX, MAIL_EVENTS_ALIAS, MAIL_MESSAGES_ALIAS, ZEEK_EVENTS_PATTERN } from '../../common/es/names';
+import { ANOMALIES_ALIAS, ANOMALIES_PATTERN, BASELINES_INDEX, INCIDENTS_INDEX, MAIL_EVENTS_ALIAS, MAIL_MESSAGES_ALIAS, ZEEK_EVENTS_PATTERN } from '../../common/es/names';
 import type { Client } from '@elastic/elasticsearch';
 import { validateConfig } from '../../common/config/load';
 import { createLogger } from '../../common/log';
@@ -152,6 +152,22 @@ describe('vigil detect on a day of real traffic', () => {
     // The lease was given back: the next pass runs, over the same windows again.
     const again = await runPass({ client: es(), config, models: allModels(), log: createLogger('error') });
     expect(again.windows).toBeGreaterThanOrEqual(90);
+    await resetDetectorData(es());
+  });
+
+  it('fails a pass whose anomalies cannot be written, and leaves its watermark where it was', async () => {
+    await resetDetectorData(es());
+    const config = validateConfig({ networks: LOCAL_NETS, log: { level: 'error' } }, 'the test');
+    // A first pass makes the anomalies' indices; the second, from nothing learned, writes the same anomalies to them.
+    await runPass({ client: es(), config, models: allModels(), log: createLogger('error') });
+    await resetDetectorData(es(), { keepAnomalies: true });
+    await es().indices.putSettings({ index: ANOMALIES_PATTERN, settings: { 'index.blocks.write': true } });
+    try {
+      await expect(runPass({ client: es(), config, models: allModels(), log: createLogger('error') })).rejects.toThrow(/writing anomaly \S+ failed: cluster_block_exception/);
+    } finally {
+      await es().indices.putSettings({ index: ANOMALIES_PATTERN, settings: { 'index.blocks.write': null } });
+    }
+    expect((await new DetectorState(es(), makePartition(0, 1)).watermark()).watermark).toBeUndefined();
     await resetDetectorData(es());
   });
 

@@ -48,8 +48,9 @@ const DETECTOR_INDICES = [ANOMALIES_PATTERN, BASELINES_INDEX, INCIDENTS_INDEX, E
  * Empties what the detector and the inventory wrote. This distribution has no delete-by-query, so the indices are deleted and setup
  * creates the single ones again.
  */
-export async function resetDetectorData(client: Client, options: { keepEvaluations?: boolean } = {}): Promise<void> {
-  const names = options.keepEvaluations ? DETECTOR_INDICES.filter((i) => i !== EVALUATIONS_INDEX) : DETECTOR_INDICES;
+export async function resetDetectorData(client: Client, options: { keepEvaluations?: boolean; keepAnomalies?: boolean } = {}): Promise<void> {
+  const kept = [...(options.keepEvaluations ? [EVALUATIONS_INDEX] : []), ...(options.keepAnomalies ? [ANOMALIES_PATTERN] : [])];
+  const names = DETECTOR_INDICES.filter((i) => !kept.includes(i));
   const indices = Object.keys(await client.indices.get({ index: names, allow_no_indices: true, ignore_unavailable: true }));
   for (let i = 0; i < indices.length; i += 50) await client.indices.delete({ index: indices.slice(i, i + 50) });
   await runSetup(client, { replicas: 0, security: fileRealmSecurity(client, testEsControl().options) });
