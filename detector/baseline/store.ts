@@ -185,6 +185,7 @@ export class BaselineStore {
         if ('found' in doc && doc.found && doc._source) {
           this.stats.read++;
           const baseline = fromStored(doc._source);
+          // Frozen like the ones the store keeps, so that a model that changes a baseline in place fails either way.
           frozenBytes(baseline);
           out.set(wanted[i + j], baseline);
         }
@@ -369,10 +370,9 @@ function fromStored<S>(s: StoredBaseline<S>): Baseline<S> {
 /**
  * Freezes a baseline, and every object and array in it, and estimates the memory V8 gives it: a header per object
  * and array, a slot per property or element, a box for each number (unless its array holds only numbers), the
- * characters of strings, and for objects with many properties (kept as dictionaries) the
- * keys and a larger entry. On the baselines of the benchmark's day of conn events, every model's together, it came
- * to 96 % of the heap they took. Parts already frozen (shared with an earlier version of the baseline) are counted
- * again.
+ * characters of strings, and for objects with many properties (kept as dictionaries) the keys and a larger entry.
+ * On the baselines of the benchmark's day of conn events, every model's together, it came to 96 % of the heap they
+ * took. Parts already frozen (shared with an earlier version of the baseline) are counted again.
  */
 export function frozenBytes(value: unknown): number {
   if (typeof value === 'string') return 24 + value.length;
