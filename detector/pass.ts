@@ -13,6 +13,7 @@ import { DAY_MS } from './baseline/decay';
 import { loadFeedback } from './feedback/evaluations';
 import { MaintenanceCalendar, ZoneMap } from './feedback/scope';
 import { groupIncidents, IncidentsInHand } from './incident/group';
+import { groupUngroupedAlerts } from './incident/recover';
 import { runModels } from './model-runner';
 import type { DetectionModel, DetectionWindow, ModelContext } from './models/model';
 import { partition as makePartition, type Partition } from './partition';
@@ -130,6 +131,12 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     // Models run at once finish in any order: incidents are grouped from their anomalies in the models' order.
     const writer = new AnomalyWriter(client, options.models.map((model) => model.id));
     const incidents = new IncidentsInHand();
+    const recovered = await groupUngroupedAlerts(client, part.index, watermark, d.incidentWindowMinutes * 60_000, incidents);
+    if (recovered.alerts > 0) {
+      summary.incidents.created += recovered.created;
+      summary.incidents.updated += recovered.updated;
+      log.warn(recovered, `${plural(recovered.alerts, 'alert')} of an earlier pass that stopped before grouping them joined incidents now`);
+    }
     let cursor = watermark;
     let last: number | undefined;
     let firstWindow: number | undefined;

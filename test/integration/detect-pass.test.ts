@@ -45,6 +45,12 @@ describe('vigil detect on a day of real traffic', () => {
     return jsonSummary<PassSummary>(run);
   }
 
+  async function incidents(): Promise<Array<Record<string, any>>> {
+    await es().indices.refresh({ index: INCIDENTS_INDEX });
+    const r = await es().search({ index: INCIDENTS_INDEX, size: 10_000, sort: [{ 'incident.id': 'asc' }] });
+    return r.hits.hits.map((h) => (h._source as { incident: Record<string, any> }).incident);
+  }
+
   async function anomalies(): Promise<Array<Record<string, any>>> {
     await es().indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
     const r = await es().search({ index: ANOMALIES_ALIAS, size: 10_000, sort: [{ 'vigil.anomaly.id': 'asc' }], ignore_unavailable: true });
@@ -137,7 +143,7 @@ describe('vigil detect on a day of real traffic', () => {
     }
   });
 
-  it('fails a pass whose incidents cannot be written, even though it groups them while the next window runs, and leaves its watermark where it was', async () => {
+  it('fails a pass whose incidents cannot be written, even though it groups them while the next window runs, leaves its watermark where it was, and the next pass groups the alerts it left as a pass that never failed would', async () => {
     await resetDetectorData(es());
     const config = validateConfig({ networks: LOCAL_NETS, log: { level: 'error' } }, 'the test');
     await es().indices.putSettings({ index: INCIDENTS_INDEX, settings: { 'index.blocks.write': true } });
@@ -147,11 +153,20 @@ describe('vigil detect on a day of real traffic', () => {
       await es().indices.putSettings({ index: INCIDENTS_INDEX, settings: { 'index.blocks.write': null } });
     }
     // The alerts were written, and the pass did not move past them.
-    expect((await anomalies()).some((a) => a.vigil.anomaly.status === 'alert')).toBe(true);
+    const alerts = (await anomalies()).filter((a) => a.vigil.anomaly.status === 'alert').map((a) => a.vigil.anomaly.id as string);
+    expect(alerts.length).toBeGreaterThan(0);
     expect((await new DetectorState(es(), makePartition(0, 1)).watermark()).watermark).toBeUndefined();
-    // The lease was given back: the next pass runs, over the same windows again.
+    // The lease was given back: the next pass runs the same windows again, and groups the alerts the failed one left.
     const again = await runPass({ client: es(), config, models: allModels(), log: createLogger('error') });
     expect(again.windows).toBeGreaterThanOrEqual(90);
+    expect(again.incidents.created).toBeGreaterThan(0);
+    const named = new Set((await incidents()).flatMap((i) => i.anomalies as string[]));
+    expect(alerts.filter((id) => !named.has(id))).toEqual([]);
+    // As a pass that never failed would: the same incidents, alert for alert.
+    const recovered = (await incidents()).map((i) => JSON.stringify([i.id, i.anomalies, i.entities, i.score])).sort();
+    await resetDetectorData(es());
+    await runPass({ client: es(), config, models: allModels(), log: createLogger('error') });
+    expect((await incidents()).map((i) => JSON.stringify([i.id, i.anomalies, i.entities, i.score])).sort()).toEqual(recovered);
     await resetDetectorData(es());
   });
 
