@@ -58,10 +58,14 @@ export async function groupUngroupedAlerts(
     const hits = r.hits.hits;
     if (hits.length === 0) break;
     after = hits[hits.length - 1].sort;
-    const idOf = (h: (typeof hits)[number]) => (h._source?.vigil as { anomaly: { id: string } } | undefined)?.anomaly.id ?? h._id!;
-    const named = await namedAlerts(client, hits.map(idOf));
+    const alerts = hits.flatMap((h) => {
+      const anomaly = (h._source?.vigil as { anomaly?: { id: string; window: { start: unknown } } } | undefined)?.anomaly;
+      return h._source && anomaly ? [{ written: { id: anomaly.id, index: h._index, document: h._source }, start: anomaly.window.start }] : [];
+    });
+    const named = await namedAlerts(client, alerts.map((a) => a.written.id));
     // Window by window: the hits are in window order.
-    let window: Array<WrittenAnomaly & { start: unknown }> = [];
+    let window: WrittenAnomaly[] = [];
+    let start: unknown;
     const flush = async () => {
       if (window.length === 0) return;
       const grouped = await groupIncidents(client, window, windowMs, Date.now(), [], inHand);
@@ -71,11 +75,11 @@ export async function groupUngroupedAlerts(
       if (inHand.full) await inHand.settle(client);
       window = [];
     };
-    for (const h of hits) {
-      if (!h._source || named.has(idOf(h))) continue;
-      const start = (h._source.vigil as { anomaly: { window: { start: unknown } } }).anomaly.window.start;
-      if (window.length > 0 && window[0].start !== start) await flush();
-      window.push({ id: idOf(h), index: h._index, document: h._source, start });
+    for (const a of alerts) {
+      if (named.has(a.written.id)) continue;
+      if (a.start !== start) await flush();
+      start = a.start;
+      window.push(a.written);
     }
     await flush();
     if (hits.length < PAGE) break;
