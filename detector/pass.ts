@@ -117,6 +117,8 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
   };
   /** The grouping of the last window's incidents, under way. */
   let grouping: Promise<void> = Promise.resolve();
+  /** The incidents grouped since the last checkpoint, written at the next one. */
+  const incidents = new IncidentsInHand();
   try {
     const { watermark, passes, updated } = await state.watermark();
     const windowMs = d.windowMinutes * 60_000;
@@ -130,7 +132,6 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     const baselines = new BaselineStore(client, BASELINES_INDEX, { cacheBytes: d.baselineCacheMegabytes * 2 ** 20 });
     // Models run at once finish in any order: incidents are grouped from their anomalies in the models' order.
     const writer = new AnomalyWriter(client, options.models.map((model) => model.id));
-    const incidents = new IncidentsInHand();
     const recovered = await groupUngroupedAlerts(client, part.index, watermark, d.incidentWindowMinutes * 60_000, incidents);
     if (recovered.alerts > 0) {
       summary.incidents.created += recovered.created;
@@ -149,8 +150,9 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
       if (window.end > limit) break;
       firstWindow ??= window.start;
       await runWindow({ window, options, part, baselines, writer, zones, maintenance, feedback, isLocal, summary, sensor: options.sensor });
-      // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them. The
-      // grouping runs while the next window's models do (no model reads incidents), one window after the other.
+      // Incidents are grouped after each window, so that a pass holds one window's alerts, not all of them, and
+      // written at checkpoints. The grouping runs while the next window's models do (no model reads incidents), one
+      // window after the other.
       const held = writer.takeWindow();
       if (held.observationsDropped > 0) log.warn({ window: new Date(window.start).toISOString(), observations: held.observationsDropped }, 'observations past the cap join no incident');
       const before = grouping;
@@ -210,8 +212,10 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     log.info({ summary }, 'detection pass done');
     return summary;
   } finally {
-    // A pass that fails lets the grouping under way end before it gives up its lease.
+    // A pass that fails lets the grouping under way end, and writes the incidents it grouped, before it gives up its
+    // lease. The next pass groups the alerts of those it cannot write.
     await grouping.catch(() => undefined);
+    await incidents.settle(client).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'the incidents of the failed pass could not be written; the next pass groups their alerts'));
     await state.release();
   }
 }

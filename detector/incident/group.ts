@@ -163,13 +163,18 @@ export async function groupIncidents(
   }
   await joinObservations(client, observations, windowMs, touched, inHand);
   if (touched.size === 0) return { created: 0, updated: 0 };
-  const operations: unknown[] = [];
-  for (const inc of touched.values()) operations.push({ index: { _index: INCIDENTS_INDEX, _id: inc.id } }, storedIncident(inc, now));
-  // Without incidents in hand, refreshed at once, so that the next grouping finds them without waiting for a refresh.
-  const r = await client.bulk({ operations, refresh: inHand === undefined });
-  if (r.errors) throw new Error(`writing incidents failed: ${JSON.stringify(r.items.find((i) => i.index?.error)?.index?.error)}`);
-  inHand?.keep(touched.values());
+  // With incidents in hand, they are written when the hand is settled. Without, at once and refreshed, so that the
+  // next grouping finds them without waiting for a refresh.
+  if (inHand) inHand.keep(touched.values(), now);
+  else await writeIncidents(client, [...touched.values()].map((inc) => ({ inc, updated: now })), true);
   return { created, updated: touched.size - created };
+}
+
+async function writeIncidents(client: Client, incidents: Array<{ inc: Incident; updated: number }>, refresh: boolean): Promise<void> {
+  const operations: unknown[] = [];
+  for (const { inc, updated } of incidents) operations.push({ index: { _index: INCIDENTS_INDEX, _id: inc.id } }, storedIncident(inc, updated));
+  const r = await client.bulk({ operations, refresh });
+  if (r.errors) throw new Error(`writing incidents failed: ${JSON.stringify(r.items.find((i) => i.index?.error)?.index?.error)}`);
 }
 
 /** Observations join the incident open on their entity (the touched one first, else the highest-scored stored one). */
@@ -240,16 +245,17 @@ function openOrder(a: Incident, b: Incident): number {
 }
 
 /**
- * The incidents a pass has written since the index was last refreshed, as written. A pass groups a window's alerts
- * into incidents and writes them without asking for a refresh: an incident is many kilobytes (its addresses and
- * observations), and one refresh per window made a segment of rewritten incidents per window, and merges to match,
- * in a pass whose alerts join a few long incidents. The next window's grouping takes these from here instead of from
- * a search; `settle` refreshes the index once they are all written, after which the search shows them and they are
- * let go. Memory is bounded by the incidents touched between two settlings, which the pass keeps under `MAX_IN_HAND`
- * (`full`).
+ * The incidents a pass has grouped since it last settled them, held until then and written once. A pass groups
+ * each window's alerts into incidents; an incident is many kilobytes (its addresses and observations), and one
+ * whose alerts go on for hours took a new version per window: written, refreshed and merged away dozens of times
+ * in a pass. The next window's grouping takes them from here instead of from a search. `settle` writes those that
+ * changed, refreshes the index so that the search shows them, and lets them go; a pass settles them at its
+ * checkpoints, at its end, and when `full`, so memory is bounded by `MAX_IN_HAND` incidents and one window's.
  */
 export class IncidentsInHand {
   private readonly byId = new Map<string, Incident>();
+  /** Those changed since they were last written, with the time of the change. */
+  private readonly changed = new Map<string, number>();
 
   /** Whether the pass should settle them after this window: at `MAX_IN_HAND`, so that it holds no more than that and one window's. */
   get full(): boolean {
@@ -264,8 +270,12 @@ export class IncidentsInHand {
     return this.byId.size;
   }
 
-  keep(incidents: Iterable<Incident>): void {
-    for (const inc of incidents) this.byId.set(inc.id, inc);
+  /** Takes incidents changed at `updated`, to be written when the hand is settled. */
+  keep(incidents: Iterable<Incident>, updated: number): void {
+    for (const inc of incidents) {
+      this.byId.set(inc.id, inc);
+      this.changed.set(inc.id, updated);
+    }
   }
 
   /** Incidents in hand naming any of `entities` that were open at `since` or later. */
@@ -273,9 +283,16 @@ export class IncidentsInHand {
     return [...this.byId.values()].filter((inc) => inc.end >= since && inc.entities.some((e) => entities.has(e)));
   }
 
-  /** Refreshes the incidents index, so that searches show what was written, and lets go of the incidents in hand. */
+  /**
+   * Writes the incidents that changed, refreshes the index so that searches show them, and lets go of the incidents
+   * in hand. Those not written stay in hand when the write fails.
+   */
   async settle(client: Client): Promise<void> {
     if (this.byId.size === 0) return;
+    if (this.changed.size > 0) {
+      await writeIncidents(client, [...this.changed].map(([id, updated]) => ({ inc: this.byId.get(id)!, updated })), false);
+      this.changed.clear();
+    }
     await client.indices.refresh({ index: INCIDENTS_INDEX, ignore_unavailable: true });
     this.byId.clear();
   }

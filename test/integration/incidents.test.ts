@@ -73,25 +73,27 @@ describe('incidents on the real Elasticsearch', () => {
     ]);
   });
 
-  it('groups window after window from the incidents in hand, without a refresh, as it groups from refreshed ones', async () => {
+  it('groups window after window from the incidents in hand, written when settled, as it groups from stored ones', async () => {
     type Stored = { incident: { id: string; anomalies: string[]; observations: string[]; score: number; entities: string[] } };
     const search = async (entity: string) =>
       (await es().search<Stored>({ index: INCIDENTS_INDEX, size: 10, sort: [{ 'incident.id': 'asc' }], query: { term: { 'incident.entities': entity } } })).hits.hits.map((h) => h._source!.incident);
     const host = '10.0.2.1';
     const other = '10.0.2.2';
     const inHand = new IncidentsInHand();
-    // Window 1: an alert opens an incident; the index is not refreshed, so only the hand holds it.
+    // Window 1: an alert opens an incident; it is not written until the hand is settled, so only the hand holds it.
     await groupIncidents(es(), [alert('c1', 0, host)], HOUR, undefined, [], inHand);
+    await es().indices.refresh({ index: INCIDENTS_INDEX });
     expect(await search(host)).toEqual([]);
     // Window 2: the next alert on the host joins it from the hand (a search alone would open a second incident).
     await groupIncidents(es(), [alert('c2', 10, host)], HOUR, undefined, [], inHand);
     await inHand.settle(es());
     expect(inHand.size).toBe(0);
     expect((await search(host)).map((i) => [i.id, i.anomalies])).toEqual([['inc-c1', ['c1', 'c2']]]);
-    // Window 3 joins the stored incident through the search; window 4 finds it in hand again, while the search still
-    // shows the version without window 3's alert, which must not be written back over it.
+    // Window 3 joins the stored incident through the search; window 4 finds it in hand again, while the store still
+    // holds the version without window 3's alert, which must not be written back over it.
     await groupIncidents(es(), [alert('c3', 20, host)], HOUR, undefined, [], inHand);
     await groupIncidents(es(), [alert('c4', 30, host, other)], HOUR, undefined, [alert('o1', 31, other, undefined, 20, 'observation')], inHand);
+    await es().indices.refresh({ index: INCIDENTS_INDEX });
     expect((await search(host)).map((i) => i.anomalies)).toEqual([['c1', 'c2']]);
     // Window 5: a stronger incident on the other host, opened in hand, is preferred to the one on both hosts for an
     // alert on the other host, as a stored one would be.
@@ -106,5 +108,23 @@ describe('incidents on the real Elasticsearch', () => {
     expect([inHand.size, inHand.full]).toEqual([99, false]);
     await groupIncidents(es(), many.slice(99), HOUR, undefined, [], inHand);
     expect([inHand.size, inHand.full]).toEqual([100, true]);
+  });
+  it('keeps the incidents in hand when Elasticsearch refuses them, and writes them once it takes them', async () => {
+    const host = '10.0.4.1';
+    const inHand = new IncidentsInHand();
+    await groupIncidents(es(), [alert('f1', 0, host)], HOUR, undefined, [], inHand);
+    await es().indices.putSettings({ index: INCIDENTS_INDEX, settings: { 'index.blocks.write': true } });
+    try {
+      await expect(inHand.settle(es())).rejects.toThrow(/writing incidents failed.*cluster_block_exception/);
+    } finally {
+      await es().indices.putSettings({ index: INCIDENTS_INDEX, settings: { 'index.blocks.write': null } });
+    }
+    expect(inHand.ids).toEqual(['inc-f1']);
+    // The next window still finds the incident in hand.
+    await groupIncidents(es(), [alert('f2', 10, host)], HOUR, undefined, [], inHand);
+    await inHand.settle(es());
+    const r = await es().search<{ incident: { id: string; anomalies: string[] } }>({ index: INCIDENTS_INDEX, query: { term: { 'incident.entities': host } } });
+    expect(r.hits.hits.map((h) => [h._source!.incident.id, h._source!.incident.anomalies])).toEqual([['inc-f1', ['f1', 'f2']]]);
+    expect(inHand.size).toBe(0);
   });
 });
