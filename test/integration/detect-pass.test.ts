@@ -170,6 +170,28 @@ describe('vigil detect on a day of real traffic', () => {
     await resetDetectorData(es());
   });
 
+  it('writes the incidents a failing pass grouped before it failed, which a pass writes at its checkpoints and end', async () => {
+    await resetDetectorData(es());
+    const config = validateConfig({ networks: LOCAL_NETS, log: { level: 'error' } }, 'the test');
+    // A model that fails in the 60th window, well before the pass's first checkpoint.
+    const models = allModels();
+    const ot = models.find((m) => m.id === 'ot')!;
+    const run = ot.run.bind(ot);
+    let windows = 0;
+    ot.run = async (ctx) => {
+      if (++windows === 60) throw new Error('the OT model failed');
+      return run(ctx);
+    };
+    await expect(runPass({ client: es(), config, models, log: createLogger('error') })).rejects.toThrow('the OT model failed');
+    expect((await new DetectorState(es(), makePartition(0, 1)).watermark()).watermark).toBeUndefined();
+    // The alerts of the windows before were grouped, and their incidents written on the way out.
+    const written = await incidents();
+    expect(written.length).toBeGreaterThan(0);
+    const alerts = new Set((await anomalies()).filter((a) => a.vigil.anomaly.status === 'alert').map((a) => a.vigil.anomaly.id as string));
+    for (const inc of written) for (const id of inc.anomalies as string[]) expect(alerts).toContain(id);
+    await resetDetectorData(es());
+  });
+
   it('fails a pass whose anomalies cannot be written, and leaves its watermark where it was', async () => {
     await resetDetectorData(es());
     const config = validateConfig({ networks: LOCAL_NETS, log: { level: 'error' } }, 'the test');
