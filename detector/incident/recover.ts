@@ -16,11 +16,11 @@ export interface Recovered {
 /**
  * Groups the alerts a failed pass wrote and did not group. A pass writes a window's anomalies, groups its alerts
  * into incidents, and writes those at its next checkpoint; one that stops in between (Elasticsearch refused the
- * incidents, the process was killed) leaves alerts that no incident names. The next pass runs those windows again (they are past the watermark), but
- * it does not hand those alerts to grouping again: an anomaly written before is a duplicate, and a model whose
- * baselines already learned the window does not judge it twice. So before its windows, a pass looks for the alerts
- * of its partition in windows from the watermark on (every window when there is none) that no incident names, and
- * groups them window by window, in the order of the windows.
+ * incidents, the process was killed) leaves alerts that no incident names. The next pass runs those windows again
+ * (they are past the watermark), but it does not hand those alerts to grouping again: an anomaly written before is
+ * a duplicate, and a model whose baselines already learned the window does not judge it twice. So before its
+ * windows, a pass looks for the alerts of its partition in windows from the watermark on (every window when there is
+ * none) that no incident names, and groups them window by window, in the order of the windows.
  *
  * The incidents index is refreshed first: an incident the failed pass wrote, and no refresh showed yet, must be
  * found, or its alerts would open a second incident. Alerts take a second to be searchable; a pass that starts
