@@ -215,7 +215,9 @@ export async function runPass(options: PassOptions): Promise<PassSummary> {
     // A pass that fails lets the grouping under way end, and writes the incidents it grouped, before it gives up its
     // lease. The next pass groups the alerts of those it cannot write.
     await grouping.catch(() => undefined);
-    await incidents.settle(client).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'the incidents of the failed pass could not be written; the next pass groups their alerts'));
+    await incidents.settle(client).catch((err: unknown) => {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'the incidents of the failed pass could not be written; the next pass groups their alerts');
+    });
     await state.release();
   }
 }
