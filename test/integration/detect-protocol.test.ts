@@ -5,8 +5,7 @@ import type { PassSummary } from '../../detector/pass';
 import { isTransportWeird } from '../../detector/models/protocol';
 import { useTestEsClient } from '../harness/es';
 import { LABELED_CORPUS } from '../support/corpus';
-import { jsonSummary, runVigil } from '../support/cli';
-import { detectorEnvironment, resetDetectorData } from '../support/detector-env';
+import { detectorEnvironment, onlyModels, resetDetectorData } from '../support/detector-env';
 import { refresh, resetVigilData } from '../support/es-data';
 
 const STRATOSPHERE = join(LABELED_CORPUS, 'stratosphere-security-datasets');
@@ -16,7 +15,6 @@ const KOVTER = '192.168.1.113';
 const NETWORKS = { local: ['147.32.0.0/16', '192.168.0.0/16', '10.0.0.0/8', '172.16.0.0/12', 'fc00::/7', 'fe80::/10'] };
 const ALERT_SCORE = 60;
 const TIMEOUT = 10 * 60_000;
-const OTHER_MODELS = ['new_connection', 'rare_destination', 'inbound', 'volume', 'beacon', 'dns', 'ot', 'email'];
 
 type Anomaly = Record<string, any>;
 
@@ -35,13 +33,11 @@ describe('vigil detect: protocol violations on real captures', () => {
     await resetDetectorData(es());
     env = await detectorEnvironment(es(), {
       networks: NETWORKS,
-      detector: { alertScore: ALERT_SCORE, models: Object.fromEntries(OTHER_MODELS.map((m) => [m, { enabled: false }])) },
+      detector: { alertScore: ALERT_SCORE, models: onlyModels('protocol') },
     });
     await env.ingest([KOVTER_WEIRD, ORDINARY_WEIRD]);
     await refresh(es());
-    const run = await runVigil(['detect', '--once', '--json'], env.detectEnv);
-    if (run.code !== 0) throw new Error(`detect failed (${run.code}): ${run.stderr}`);
-    pass = jsonSummary<PassSummary>(run);
+    pass = await env.detect();
   }, TIMEOUT);
 
   async function anomalies(): Promise<Anomaly[]> {
@@ -108,8 +104,7 @@ describe('vigil detect: protocol violations on real captures', () => {
   it('writes the same anomalies when run again from scratch, in two partitions at once', async () => {
     const before = (await anomalies()).map((a) => a.vigil.anomaly.id);
     await resetDetectorData(es());
-    const parts = await Promise.all(['0/2', '1/2'].map((p) => runVigil(['detect', '--once', '--json', '--partition', p], env.detectEnv)));
-    for (const run of parts) expect(run.code).toBe(0);
+    await Promise.all(['0/2', '1/2'].map((p) => env.detect('--partition', p)));
     const after = (await anomalies()).map((a) => a.vigil.anomaly.id);
     expect(after.sort()).toEqual([...before].sort());
   }, TIMEOUT);

@@ -5,7 +5,7 @@ import { localNetworkMatcher } from '../../ingest/enrich/direction';
 import type { PassSummary } from '../../detector/pass';
 import type { IngestSummary } from '../../ingest/stats';
 import { useTestEsClient } from '../harness/es';
-import { LABELED_CORPUS, dataLines, readLog } from '../support/corpus';
+import { LABELED_CORPUS, dataLines, readLog, shiftTimes } from '../support/corpus';
 import { jsonSummary, runVigil } from '../support/cli';
 import { detectorEnvironment, resetDetectorData } from '../support/detector-env';
 import { refresh, resetVigilData } from '../support/es-data';
@@ -261,25 +261,4 @@ function columns(content: string, names: string[]): string[][] {
     const cols = l.split('\t');
     return at.map((i) => cols[i]);
   });
-}
-
-/**
- * A real log with its `ts` column moved so that its first record is at `start` (epoch seconds). Comment and
- * header lines stay as they are; nothing but the time changes.
- */
-function shiftTimes(content: string, start: number): string {
-  const lines = content.split('\n');
-  const fields = (lines.find((l) => l.startsWith('#fields\t')) ?? '').split('\t').slice(1);
-  const ts = fields.indexOf('ts');
-  if (ts < 0) throw new Error('no ts column');
-  const data = lines.filter((l) => l !== '' && !l.startsWith('#'));
-  const first = Math.min(...data.map((l) => Number(l.split('\t')[ts])));
-  return lines
-    .map((line) => {
-      if (line === '' || line.startsWith('#')) return line;
-      const cols = line.split('\t');
-      cols[ts] = (Number(cols[ts]) - first + start).toFixed(6);
-      return cols.join('\t');
-    })
-    .join('\n');
 }

@@ -56,3 +56,24 @@ export function joinLastColumns(line: string, count: number): string {
   const columns = line.split('\t');
   return [...columns.slice(0, -count), columns.slice(-count).join('   ')].join('\t');
 }
+
+/**
+ * A real log with its `ts` column moved so that its first record is at `start` (epoch seconds). Comment and
+ * header lines stay as they are; nothing but the time changes.
+ */
+export function shiftTimes(content: string, start: number): string {
+  const lines = content.split('\n');
+  const fields = (lines.find((l) => l.startsWith('#fields\t')) ?? '').split('\t').slice(1);
+  const ts = fields.indexOf('ts');
+  if (ts < 0) throw new Error('no ts column');
+  const data = lines.filter((l) => l !== '' && !l.startsWith('#'));
+  const first = Math.min(...data.map((l) => Number(l.split('\t')[ts])));
+  return lines
+    .map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      const cols = line.split('\t');
+      cols[ts] = (Number(cols[ts]) - first + start).toFixed(6);
+      return cols.join('\t');
+    })
+    .join('\n');
+}

@@ -9,6 +9,8 @@ import { testEsConnection, testEsControl } from '../harness/es';
 import { ingestEnvironment } from './ingest-env';
 import { jsonSummary, runVigil } from './cli';
 import type { IngestSummary } from '../../ingest/stats';
+import type { PassSummary } from '../../detector/pass';
+import { MODEL_IDS, type ModelId } from '../../common/config/detector-schema';
 
 const DETECTOR_PASSWORD = 'test-detector-password-8b2e11';
 
@@ -26,10 +28,11 @@ export async function detectorEnvironment(admin: Client, config: Record<string, 
   const configFile = join(ingest.work, 'vigil.json');
   writeFileSync(configFile, JSON.stringify({ ingest: { metrics: { listen: null } }, ...config }));
   const { url } = testEsConnection();
+  const detectEnv = { VIGIL_ES_URL: url, VIGIL_ES_USERNAME: DETECTOR_USER, VIGIL_ES_PASSWORD: DETECTOR_PASSWORD, VIGIL_CONFIG: configFile };
   return {
     ...ingest,
     configFile,
-    detectEnv: { VIGIL_ES_URL: url, VIGIL_ES_USERNAME: DETECTOR_USER, VIGIL_ES_PASSWORD: DETECTOR_PASSWORD, VIGIL_CONFIG: configFile },
+    detectEnv,
     /** Rewrites the shared configuration file (both commands read it at start). */
     configure(next: Record<string, unknown>) {
       writeFileSync(configFile, JSON.stringify({ ingest: { metrics: { listen: null } }, ...next }));
@@ -39,7 +42,18 @@ export async function detectorEnvironment(admin: Client, config: Record<string, 
       if (run.code !== 0) throw new Error(`ingest failed (${run.code}): ${run.stderr}`);
       return jsonSummary<IngestSummary>(run);
     },
+    /** One pass of the real `vigil detect --once`, as the detector user; its summary. */
+    async detect(...args: string[]): Promise<PassSummary> {
+      const run = await runVigil(['detect', '--once', '--json', ...args], detectEnv);
+      if (run.code !== 0) throw new Error(`detect failed (${run.code}): ${run.stderr}`);
+      return jsonSummary<PassSummary>(run);
+    },
   };
+}
+
+/** `detector.models` of a configuration in which only these models run. */
+export function onlyModels(...run: ModelId[]): Record<string, { enabled: false }> {
+  return Object.fromEntries(MODEL_IDS.filter((m) => !run.includes(m)).map((m) => [m, { enabled: false }]));
 }
 
 const DETECTOR_INDICES = [ANOMALIES_PATTERN, BASELINES_INDEX, INCIDENTS_INDEX, EVALUATIONS_INDEX, DETECTOR_STATE_INDEX, ASSETS_INDEX, CONDUITS_INDEX];

@@ -33,9 +33,10 @@ interface SeriesState {
   days: number[];
   /** Day of the last anomaly written. */
   alerted?: number;
-  /** Last score and period, for dashboards. */
+  /** Last score and period, for dashboards, and the end of the window they were computed in. */
   score?: number;
   period?: number;
+  scoredAt?: number;
 }
 
 const MAX_STARTS = 2048;
@@ -152,24 +153,34 @@ export class BeaconModel implements DetectionModel {
         t.splice(0, overflow);
         n.splice(0, overflow);
       }
-      const starts = t.map((time, i) => ({ t: time, n: n[i] }));
       const connections = n.reduce((a, c) => a + c, 0);
-      let result: BeaconScore | undefined;
-      if (connections >= cfg.minConnections && hasEnoughData(starts).enough) result = beaconScore(starts);
-      const beaconing = result !== undefined && result.score >= MIN_SCORE;
       const tainted = ctx.feedback.isTainted(this.id, pair.source, pair.peer);
       const accepted = ctx.feedback.isAccepted(this.id, pair.source, pair.peer);
       const learnedDays = state.days.filter((d) => d !== day).length;
       const normal = !tainted && (accepted || learnedDays >= cfg.normalAfterDays);
+      const mayLearn = ctx.maintenance.mayLearn(this.id, [pair.source], window.start) && !tainted;
+      // The series is scored only when its score can change what is written: an alert (at most one a day, never for
+      // a normal pair) or a day of beaconing learned. A pair that already did both today, or a normal pair already
+      // counted today, keeps its last score: scoring it again every window would change nothing but that figure.
+      const mayAlert = !normal && state.alerted !== day;
+      const mayLearnDay = mayLearn && !state.days.includes(day);
+      const scored = mayAlert || mayLearnDay;
+      let result: BeaconScore | undefined;
+      if (scored && connections >= cfg.minConnections) {
+        const starts = t.map((time, i) => ({ t: time, n: n[i] }));
+        if (hasEnoughData(starts).enough) result = beaconScore(starts);
+      }
+      const beaconing = scored ? result !== undefined && result.score >= MIN_SCORE : state.alerted === day || state.days.includes(day);
       let alerted = state.alerted;
-      if (beaconing && !normal && alerted !== day) {
+      if (beaconing && mayAlert) {
         this.emit(ctx, keying, pair, result!, b, learnedDays, connections);
         alerted = day;
       }
-      const mayLearn = ctx.maintenance.mayLearn(this.id, [pair.source], window.start) && !tainted;
-      const days = beaconing && mayLearn && !state.days.includes(day) ? [...state.days, day].slice(-30) : state.days;
+      const days = beaconing && mayLearnDay ? [...state.days, day].slice(-30) : state.days;
       const ref = { model: this.id, kind: keying.kind, entity: { type: 'host', id: pair.source }, key: pair.key };
-      const next: SeriesState = { t, n, days, alerted, score: result?.score, period: result?.period };
+      const next: SeriesState = scored
+        ? { t, n, days, alerted, score: result?.score, period: result?.period, scoredAt: window.end }
+        : { ...state, t, n, days, alerted };
       const status = tainted ? 'tainted' : normal ? 'normal' : beaconing ? 'beaconing' : 'watching';
       baselines.put(learnedBaseline(ctx, ref, b, pair.starts[0].t * 1000, next, { status, lastSeen: pair.starts[pair.starts.length - 1].t * 1000 }));
       ctx.count(0, 1);

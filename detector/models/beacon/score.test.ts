@@ -240,6 +240,28 @@ describe('real periodic traffic', () => {
   });
 });
 
+describe('every pair of a day of a real computer (008) with enough data to be judged', () => {
+  const records = readZeekFile(MIXED('008'));
+  const byPair = new Map<string, number[]>();
+  for (const r of records) {
+    const key = `${r.fields['id.orig_h']} ${r.fields['id.resp_h']}:${r.fields['id.resp_p']}`;
+    byPair.set(key, [...(byPair.get(key) ?? []), ts(r)]);
+  }
+  const judged = [...byPair].filter(([, times]) => hasEnoughData(times).enough);
+
+  it('gets every figure as a finite number, the jitter of the winning grid included', () => {
+    let fitted = 0;
+    for (const [key, times] of judged) {
+      const r = beaconScore(times);
+      if (r.period > 0) fitted++;
+      const figures = Object.entries(r).filter(([, v]) => typeof v === 'number');
+      expect([key, figures.filter(([, v]) => !Number.isFinite(v))]).toEqual([key, []]);
+    }
+    // Grids were fitted, not only left at their defaults.
+    expect(fitted).toBeGreaterThan(20);
+  });
+});
+
 describe('bursty, non-periodic traffic', () => {
   // Benign and Background pairs of the mixed captures whose inter-arrival times are bursty by the usual measure,
   // B = (sd - mean) / (sd + mean) > 0.3 (Goh and Barabasi, 2008): web browsing and DNS.

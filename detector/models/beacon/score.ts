@@ -142,6 +142,25 @@ interface Events {
   wholeSeconds: boolean;
 }
 
+/** Below this length an insertion sort beats the built-in sort, whose call costs more than the sorting. */
+const SMALL_SORT = 64;
+
+/** Sorts finite numbers ascending, in place. */
+function sortNumbers(values: Float64Array): Float64Array {
+  const n = values.length;
+  if (n > SMALL_SORT) return values.sort();
+  for (let i = 1; i < n; i++) {
+    const v = values[i];
+    let j = i - 1;
+    while (j >= 0 && values[j] > v) {
+      values[j + 1] = values[j];
+      j--;
+    }
+    values[j + 1] = v;
+  }
+  return values;
+}
+
 /** Sorted event times, bursts merged. */
 function toEvents(starts: ConnectionStarts, burstWindow: number): Events {
   const n = starts.length;
@@ -158,7 +177,7 @@ function toEvents(starts: ConnectionStarts, burstWindow: number): Events {
     connections += count;
     if (time !== Math.floor(time)) wholeSeconds = false;
   }
-  const sorted = t.subarray(0, k).sort();
+  const sorted = sortNumbers(t.subarray(0, k));
   // Merge in place: an event is the first connection of a burst.
   let m = 0;
   let burstStart = -Infinity;
@@ -256,7 +275,7 @@ function modes(sorted: Float64Array, minTol: number, count: number, out: number[
 function lagIntervals(times: Float64Array, lag: number, scratch: Float64Array): Float64Array {
   const n = Math.max(0, times.length - lag);
   for (let i = 0; i < n; i++) scratch[i] = times[i + lag] - times[i];
-  return scratch.subarray(0, n).sort();
+  return sortNumbers(scratch.subarray(0, n));
 }
 
 function periodCandidates(
@@ -446,14 +465,25 @@ function wilsonLower(p: number, n: number): number {
   return (center - margin) / (1 + z2 / n);
 }
 
-function evaluate(
-  times: Float64Array,
-  period: number,
-  tol: number,
-  minTol: number,
-  scratch: Scratch,
-  findOnly = false,
-): Fit | undefined {
+/** What a walk of the grid found: its beats (their residuals in `scratch.residuals`) and the off-grid phases. */
+interface Walk {
+  beats: number;
+  slipped: number;
+  resynced: number;
+  /** Beats on the grid with a residual, and off-grid events with a phase (`scratch.phases`). */
+  residualCount: number;
+  phaseCount: number;
+  expectedBeats: number;
+  coverage: number;
+  /** The period the beats point to. */
+  refined: number;
+}
+
+/**
+ * Walks a grid of `period` and tolerance `tol` over the times, from the anchor both ways (see the module comment).
+ * `findOnly`: the wide grid that only looks for the beats, which may slip at any tolerance and needs no phases.
+ */
+function walk(times: Float64Array, period: number, tol: number, scratch: Scratch, findOnly: boolean): Walk | undefined {
   const n = times.length;
   const anchor = anchorOf(times, period, tol);
   if (anchor < 0) return undefined;
@@ -505,6 +535,7 @@ function evaluate(
           continue;
         }
       }
+      if (findOnly) continue;
       // Phases after the last beat as observed: a companion follows its own beat.
       const since = direction * (times[i] - last);
       const phase = since - Math.floor(since / period) * period;
@@ -525,17 +556,32 @@ function evaluate(
   const middle = r > 0 ? median(ratios, r) : period;
   const slope = scratch.wholeSeconds && slipped === 0 ? beatSlope(beatTimes, beatNumbers, numbered, forward, scratch.slopes) : undefined;
   const refined = slope !== undefined && Math.abs(slope - middle) < 1 ? slope : middle;
-  const jitter = MAD_SCALE * madm(residuals, r);
+  return { beats, slipped, resynced, residualCount: r, phaseCount: m, expectedBeats, coverage, refined };
+}
+
+/** The wide grid's beats: the period they point to, and their jitter (robust standard deviation about the grid). */
+function findBeats(times: Float64Array, period: number, tol: number, scratch: Scratch): { refined: number; jitter: number } | undefined {
+  const w = walk(times, period, tol, scratch, true);
+  return w && { refined: w.refined, jitter: MAD_SCALE * madm(scratch.residuals, w.residualCount) };
+}
+
+/**
+ * The fit of a grid. Its jitter is measured only when its evidence exceeds `jitterAbove` (the best so far): a fit
+ * that cannot win is not reported, and its jitter is NaN.
+ */
+function evaluate(times: Float64Array, period: number, tol: number, minTol: number, scratch: Scratch, jitterAbove: number): Fit | undefined {
+  const n = times.length;
+  const w = walk(times, period, tol, scratch, false);
+  if (w === undefined) return undefined;
+  const { beats, resynced, coverage } = w;
 
   // Companion offsets: the densest phase clusters of the remaining events. A companion follows its own beat (a
   // retransmission, a second request), so its window stays narrow even when the beats jitter.
   const companionTol = Math.min(tol, Math.max(minTol, COMPANION_TOLERANCE * period));
-  const { companions, offsets: companionOffsets } = companionsOf(
-    phases.subarray(0, m).sort(),
-    period,
-    companionTol,
-    Math.max(2, Math.ceil(beats / 4)),
-  );
+  const needed = Math.max(2, Math.ceil(beats / 4));
+  // Fewer phases than a cluster needs make no cluster: they are not sorted.
+  const { companions, offsets: companionOffsets } =
+    w.phaseCount < needed ? { companions: 0, offsets: [] } : companionsOf(sortNumbers(scratch.phases.subarray(0, w.phaseCount)), period, companionTol, needed);
 
   // A new phase was not where the grid said: it counts as a beat seen, not as a beat predicted.
   const explained = (beats - resynced + companions) / n;
@@ -549,17 +595,18 @@ function evaluate(
   // Evidence per event (nats) that the events follow this grid rather than chance: a tight grid explaining 96 % of
   // the events beats a loose one explaining all of them. Simpler fits (fewer companion offsets) win near-ties.
   const evidence = information(lower, chance) * coverageFactor * (1 - 0.02 * companionOffsets.length);
+  const jitter = evidence > jitterAbove ? MAD_SCALE * madm(scratch.residuals, w.residualCount) : Number.NaN;
   return {
     score,
     evidence,
     period,
-    refined,
+    refined: w.refined,
     tolerance: tol,
     jitter,
     coverage,
     beats,
-    expectedBeats,
-    slips: slipped,
+    expectedBeats: w.expectedBeats,
+    slips: w.slipped,
     companions,
     companionOffsets,
     explained,
@@ -623,14 +670,14 @@ export function beaconScore(starts: ConnectionStarts, options: BeaconOptions = {
   let bestKey = 0;
   for (const initial of candidates) {
     // A wide grid first, to find the beats, refine the period and measure their jitter.
-    const wide = evaluate(times, initial, Math.max(minTol, WIDE_TOLERANCE * initial), minTol, scratch, true);
+    const wide = findBeats(times, initial, Math.max(minTol, WIDE_TOLERANCE * initial), scratch);
     if (wide === undefined) continue;
     let period = wide.refined;
     // Then a grid just wide enough for that jitter, so that the chance share stays as low as the beacon allows.
     const tol = Math.max(minTol, Math.min(WIDE_TOLERANCE * period, JITTER_SPAN * wide.jitter));
     let fit: Fit | undefined;
     for (let pass = 0; pass < 2; pass++) {
-      const next = evaluate(times, period, tol, minTol, scratch);
+      const next = evaluate(times, period, tol, minTol, scratch, bestKey);
       if (next === undefined) break;
       if (fit === undefined || next.evidence > fit.evidence) fit = next;
       period = next.refined;
