@@ -85,4 +85,12 @@ describe('vigil detect: the beacon model on the NjRAT capture, three days in a r
     expect(baseline.state.scoredAt).toBeLessThan(Date.parse(baseline.last_seen));
     expect(baseline.state.score).toBeGreaterThanOrEqual(0.6);
   });
+
+  it('gives no score to a pair whose span holds too few connections to be judged', async () => {
+    const r = await es().search<Record<string, any>>({ index: BASELINES_INDEX, size: 10_000, query: { term: { model: 'beacon' } } });
+    const connections = (b: Record<string, any>): number => b.state.n.reduce((a: number, c: number) => a + c, 0);
+    const few = r.hits.hits.map((h) => h._source!).filter((b) => connections(b) < 12);
+    expect(few.length).toBeGreaterThan(10);
+    for (const b of few) expect([b.key, b.state.score, b.state.scoredAt]).toEqual([b.key, undefined, undefined]);
+  });
 });

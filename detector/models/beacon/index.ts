@@ -33,7 +33,10 @@ interface SeriesState {
   days: number[];
   /** Day of the last anomaly written. */
   alerted?: number;
-  /** Last score and period, for dashboards, and the end of the window they were computed in. */
+  /**
+   * Last score and period, for dashboards, and the end of the window they were computed in; none while the span
+   * holds too few connections to be judged.
+   */
   score?: number;
   period?: number;
   scoredAt?: number;
@@ -179,7 +182,7 @@ export class BeaconModel implements DetectionModel {
       const days = beaconing && mayLearnDay ? [...state.days, day].slice(-30) : state.days;
       const ref = { model: this.id, kind: keying.kind, entity: { type: 'host', id: pair.source }, key: pair.key };
       const next: SeriesState = scored
-        ? { t, n, days, alerted, score: result?.score, period: result?.period, scoredAt: window.end }
+        ? { t, n, days, alerted, ...(result ? { score: result.score, period: result.period, scoredAt: window.end } : {}) }
         : { ...state, t, n, days, alerted };
       const status = tainted ? 'tainted' : normal ? 'normal' : beaconing ? 'beaconing' : 'watching';
       baselines.put(learnedBaseline(ctx, ref, b, pair.starts[0].t * 1000, next, { status, lastSeen: pair.starts[pair.starts.length - 1].t * 1000 }));
