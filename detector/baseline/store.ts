@@ -385,10 +385,12 @@ export function frozenBytes(value: unknown): number {
     // An array of numbers only keeps them unboxed.
     if (!value.every((item) => typeof item === 'number')) for (const item of value) bytes += frozenBytes(item);
   } else {
-    const keys = Object.keys(value);
-    const dictionary = keys.length > 20;
+    // Baselines are plain data: every enumerable property is their own. `for...in` lists them without an array.
+    let count = 0;
+    for (const _ in value) count++;
+    const dictionary = count > 20;
     bytes = 24;
-    for (const key of keys) bytes += (dictionary ? 48 + key.length : 8) + frozenBytes((value as Record<string, unknown>)[key]);
+    for (const key in value) bytes += (dictionary ? 48 + key.length : 8) + frozenBytes((value as Record<string, unknown>)[key]);
   }
   Object.freeze(value);
   return bytes;

@@ -190,6 +190,16 @@ describe('rare destination scoring', () => {
     for (const a of [C2, '8.8.8.8']) expect(isGlobalUnicast(a)).toBe(true);
   });
 
+  it('answers the same once it has forgotten what it remembered', () => {
+    // More addresses than the answers it keeps (65,536), the first ones asked again after them.
+    const many = Array.from({ length: 70_000 }, (_, i) => `${i % 2 === 0 ? 10 : 11}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    const first = many.map(isGlobalUnicast);
+    expect(first.filter(Boolean).length).toBe(35_000);
+    expect(many.map(isGlobalUnicast)).toEqual(first);
+    for (const a of ['ff02::1', '192.168.1.255']) expect(isGlobalUnicast(a)).toBe(false);
+    expect(isGlobalUnicast(C2)).toBe(true);
+  });
+
   it('remembers a bounded set of devices per destination and forgets faded contacts', () => {
     let devices: Record<string, [number, number]> = {};
     const day = 86_400_000;

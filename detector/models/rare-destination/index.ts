@@ -165,13 +165,27 @@ export function rareScore(f: RareFacts): RareScore {
   return { score, rate, habit, port, repeat };
 }
 
-/** Whether an address can be an internet destination (global unicast). */
+/** Addresses `isGlobalUnicast` remembers its answer for, at most: it forgets them all when it has this many. */
+const GLOBAL_UNICAST_MEMORY = 65_536;
+const globalUnicast = new Map<string, boolean>();
+
+/**
+ * Whether an address can be an internet destination (global unicast). Several models ask it of every peer of
+ * every window, and the same peers recur: the answers are remembered, since parsing an address for its range
+ * allocates a handful of objects each time.
+ */
 export function isGlobalUnicast(ip: string): boolean {
-  try {
-    return ipaddr.parse(ip).range() === 'unicast';
-  } catch {
-    return false;
+  let global = globalUnicast.get(ip);
+  if (global === undefined) {
+    try {
+      global = ipaddr.parse(ip).range() === 'unicast';
+    } catch {
+      global = false;
+    }
+    if (globalUnicast.size >= GLOBAL_UNICAST_MEMORY) globalUnicast.clear();
+    globalUnicast.set(ip, global);
   }
+  return global;
 }
 
 /** The registered domain a TLS server name or HTTP Host belongs to; undefined for addresses and bare names. */

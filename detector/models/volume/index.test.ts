@@ -1,3 +1,4 @@
+import * as ipaddr from 'ipaddr.js';
 import { localNetworkMatcher } from '../../../ingest/enrich/direction';
 import { readZeekLog } from '../../../ingest/normalize/zeek/corpus.fixture';
 import type { AnomalyDraft } from '../../anomaly/anomaly';
@@ -198,6 +199,18 @@ describe('the two sweeps of a window, merged by device', () => {
     expect(sorted.indexOf('8.8.8.8')).toBeLessThan(sorted.indexOf('41.108.179.197'));
     expect(sorted.indexOf('41.108.179.197')).toBeLessThan(sorted.indexOf('192.168.1.115'));
     expect(sorted.indexOf('fd2d:ab8c:225::1')).toBeLessThan(sorted.indexOf('fe80::5dd3:6bb3:7720:1e83'));
+  });
+
+  it('keys every address by its 16-byte form, IPv4 mapped into IPv6, as ipaddr.js reads it', () => {
+    const bytes = (a: string): string => {
+      const parsed = ipaddr.parse(a);
+      return Buffer.from((parsed.kind() === 'ipv4' ? (parsed as ipaddr.IPv4).toIPv4MappedAddress() : (parsed as ipaddr.IPv6)).toByteArray()).toString('hex');
+    };
+    const v4 = addresses.filter((a) => !a.includes(':'));
+    expect(v4.length).toBeGreaterThan(10);
+    for (const a of [...addresses, ...v4.map((a) => `::ffff:${a}`)]) expect([a, ipOrderKey(a)]).toEqual([a, bytes(a)]);
+    // Forms Elasticsearch does not write still get the key of the address they name.
+    expect(ipOrderKey('fe80::5dd3:6bb3:7720:1e83%4')).toBe(bytes('fe80::5dd3:6bb3:7720:1e83'));
   });
 
   it('pairs the rows of each device and keeps the others alone', async () => {

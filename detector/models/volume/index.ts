@@ -4,6 +4,7 @@ import { alreadyLearned, learnedBaseline } from '../../baseline/store';
 import { DAY_MS, decayFactor, emptyStats, hourOfWeek, observe, robustZ, scoreFrom, spreadOf, type EwStats } from '../../baseline/decay';
 import { compositePages, type CompositeBucket } from '../../query/composite';
 import { CONN_INDEX, connQuery, str } from '../conn-query';
+import { ipToBytes } from '../../../ingest/enrich/community-id';
 import { figure, formatBytes, formatCount, round } from '../format';
 import { hasEvents, type DetectionModel, type DetectionWindow, type ModelContext } from '../model';
 
@@ -181,11 +182,24 @@ export function learnValue(stats: MetricStats, reference: MetricStats, metric: M
   return { raw: observe(stats.raw, raw, t, halfLifeMs), log: observe(stats.log, log, t, halfLifeMs) };
 }
 
+const ipBytes = new Uint8Array(16);
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+/** `::ffff:0:0/96`, where IPv4 addresses sort among IPv6 ones. */
+const V4_MAPPED_HEX = '00000000000000000000ffff';
+
 /**
  * Sort key of an address as Elasticsearch orders `ip` values in a composite aggregation: the 16-byte form, IPv4
  * mapped into IPv6 (`::ffff:a.b.c.d`), compared byte by byte.
  */
 export function ipOrderKey(ip: string): string {
+  // Addresses as Elasticsearch writes them are read without allocating; any other form goes through ipaddr.js.
+  const length = ipToBytes(ip, ipBytes);
+  if (length === 4) return `${V4_MAPPED_HEX}${HEX[ipBytes[0]]}${HEX[ipBytes[1]]}${HEX[ipBytes[2]]}${HEX[ipBytes[3]]}`;
+  if (length === 16) {
+    let key = '';
+    for (let i = 0; i < 16; i++) key += HEX[ipBytes[i]];
+    return key;
+  }
   try {
     const parsed = ipaddr.parse(ip);
     const v6 = parsed.kind() === 'ipv4' ? (parsed as ipaddr.IPv4).toIPv4MappedAddress() : (parsed as ipaddr.IPv6);
@@ -393,15 +407,20 @@ export class VolumeModel implements DetectionModel {
     const clip = (base?.observations ?? 0) >= minWindows && !ctx.feedback.isAccepted(this.id, device);
     const all = base?.state.series ?? emptySeries();
     const hourly = slot?.state.series ?? emptySeries();
-    const nextAll = emptySeries();
-    const nextSlot = emptySeries();
+    // Every figure is learned anew: the next series are built, not filled in.
+    const nextAll = {} as SeriesStats;
+    const nextSlot = {} as SeriesStats;
     for (const d of DIRECTIONS) {
       const slotReady = METRICS.every((m) => weightAt(hourly[d][m].raw, window.start, ctx.halfLifeMs) >= SLOT_MIN_WEIGHT);
+      const toAll = {} as Record<Metric, MetricStats>;
+      const toSlot = {} as Record<Metric, MetricStats>;
       for (const m of METRICS) {
         const x = volume[d][m];
-        nextAll[d][m] = learnValue(all[d][m], all[d][m], m, x, window.start, ctx.halfLifeMs, clip);
-        nextSlot[d][m] = learnValue(hourly[d][m], slotReady ? hourly[d][m] : all[d][m], m, x, window.start, ctx.halfLifeMs, clip);
+        toAll[m] = learnValue(all[d][m], all[d][m], m, x, window.start, ctx.halfLifeMs, clip);
+        toSlot[m] = learnValue(hourly[d][m], slotReady ? hourly[d][m] : all[d][m], m, x, window.start, ctx.halfLifeMs, clip);
       }
+      nextAll[d] = toAll;
+      nextSlot[d] = toSlot;
     }
     const entity = { type: 'host', id: device };
     ctx.baselines.put(learnedBaseline(ctx, { model: this.id, kind: 'device', entity, key: device }, base, window.start, { series: nextAll }));
