@@ -246,6 +246,12 @@ function madm(values: Float64Array, n: number): number {
   return median(values, n);
 }
 
+/** Whether [i, j) overlaps one of the windows taken. */
+function overlapsAny(taken: ReadonlyArray<[number, number]>, i: number, j: number): boolean {
+  for (const [a, b] of taken) if (i < b && j > a) return true;
+  return false;
+}
+
 /**
  * Up to `count` representative values of the densest, non-overlapping windows of a sorted series; a window starting
  * at x spans max(2 minTol, 0.1 x).
@@ -262,7 +268,7 @@ function modes(sorted: Float64Array, minTol: number, count: number, out: number[
       const end = sorted[i] + Math.max(2 * minTol, 0.1 * sorted[i]);
       while (j < n && sorted[j] <= end) j++;
       if (j - i <= bestJ - bestI) continue;
-      if (taken.some(([a, b]) => i < b && j > a)) continue;
+      if (overlapsAny(taken, i, j)) continue;
       bestI = i;
       bestJ = j;
     }
