@@ -191,7 +191,7 @@ describe('rare destination scoring', () => {
   });
 
   it('answers the same once it has forgotten what it remembered', () => {
-    // More addresses than the answers it keeps (65,536), the first ones asked again after them.
+    // More addresses than it keeps answers for, the first ones asked again after them.
     const many = Array.from({ length: 70_000 }, (_, i) => `${i % 2 === 0 ? 10 : 11}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
     const first = many.map(isGlobalUnicast);
     expect(first.filter(Boolean).length).toBe(35_000);

@@ -165,8 +165,11 @@ export function rareScore(f: RareFacts): RareScore {
   return { score, rate, habit, port, repeat };
 }
 
-/** Addresses `isGlobalUnicast` remembers its answer for, at most: it forgets them all when it has this many. */
-const GLOBAL_UNICAST_MEMORY = 65_536;
+/**
+ * Addresses `isGlobalUnicast` remembers its answer for, at most (1.5 MB of IPv4 addresses, 3 MB of IPv6): it forgets
+ * them all when it has this many.
+ */
+const GLOBAL_UNICAST_MEMORY = 16_384;
 const globalUnicast = new Map<string, boolean>();
 
 /**
