@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANOMALIES_ALIAS, BASELINES_INDEX } from '../../common/es/names';
+import { BASELINES_INDEX } from '../../common/es/names';
 import { baselineId } from '../../detector/baseline/store';
 import type { PassSummary } from '../../detector/pass';
 import { useTestEsClient } from '../harness/es';
 import { LABELED_CORPUS, readLog, shiftTimes } from '../support/corpus';
-import { detectorEnvironment, onlyModels, resetDetectorData } from '../support/detector-env';
+import { detectorEnvironment, modelAnomalies, onlyModels, resetDetectorData } from '../support/detector-env';
 import { refresh, resetVigilData } from '../support/es-data';
 
 const NJRAT = join(LABELED_CORPUS, 'stratosphere-security-datasets', '001-zeek-scenario-malicious', 'labeled-conn.log');
@@ -55,11 +55,7 @@ describe('vigil detect: the beacon model on the NjRAT capture, three days in a r
     pass = await env.detect();
   }, TIMEOUT);
 
-  async function anomalies(): Promise<Anomaly[]> {
-    await es().indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
-    const r = await es().search({ index: ANOMALIES_ALIAS, size: 10_000, query: { term: { 'vigil.anomaly.model': 'beacon' } }, sort: [{ '@timestamp': 'asc' }], ignore_unavailable: true });
-    return r.hits.hits.map((h) => (h._source as Anomaly).vigil.anomaly);
-  }
+  const anomalies = async (): Promise<Anomaly[]> => (await modelAnomalies(es(), 'beacon')).map((a) => a.vigil.anomaly);
 
   it('alerts on the channel once on each of the two days before it is learned, and not on the third', async () => {
     expect(pass.windows).toBeGreaterThan(0);

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANOMALIES_ALIAS, INCIDENTS_INDEX } from '../../common/es/names';
+import { INCIDENTS_INDEX } from '../../common/es/names';
 import type { PassSummary } from '../../detector/pass';
 import { isTransportWeird } from '../../detector/models/protocol';
 import { useTestEsClient } from '../harness/es';
 import { LABELED_CORPUS } from '../support/corpus';
-import { detectorEnvironment, onlyModels, resetDetectorData } from '../support/detector-env';
+import { detectorEnvironment, modelAnomalies, onlyModels, resetDetectorData } from '../support/detector-env';
 import { refresh, resetVigilData } from '../support/es-data';
 
 const STRATOSPHERE = join(LABELED_CORPUS, 'stratosphere-security-datasets');
@@ -40,11 +40,7 @@ describe('vigil detect: protocol violations on real captures', () => {
     pass = await env.detect();
   }, TIMEOUT);
 
-  async function anomalies(): Promise<Anomaly[]> {
-    await es().indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
-    const r = await es().search({ index: ANOMALIES_ALIAS, size: 10_000, query: { term: { 'vigil.anomaly.model': 'protocol' } }, sort: [{ '@timestamp': 'asc' }], ignore_unavailable: true });
-    return r.hits.hits.map((h) => h._source as Anomaly);
-  }
+  const anomalies = (): Promise<Anomaly[]> => modelAnomalies(es(), 'protocol');
 
   /** Destinations of the host's content weirds in the log, per weird name. */
   function destinations(file: string, host: string): Map<string, Set<string>> {

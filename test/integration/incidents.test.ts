@@ -109,6 +109,7 @@ describe('incidents on the real Elasticsearch', () => {
     await groupIncidents(es(), many.slice(99), HOUR, undefined, [], inHand);
     expect([inHand.size, inHand.full]).toEqual([100, true]);
   });
+
   it('keeps the incidents in hand when Elasticsearch refuses them, and writes them once it takes them', async () => {
     const host = '10.0.4.1';
     const inHand = new IncidentsInHand();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { DETECTOR_USER } from '../../common/es/client';
 import { runSetup } from '../../common/es/setup';
-import { ANOMALIES_PATTERN, ASSETS_INDEX, BASELINES_INDEX, CONDUITS_INDEX, DETECTOR_STATE_INDEX, EVALUATIONS_INDEX, INCIDENTS_INDEX } from '../../common/es/names';
+import { ANOMALIES_ALIAS, ANOMALIES_PATTERN, ASSETS_INDEX, BASELINES_INDEX, CONDUITS_INDEX, DETECTOR_STATE_INDEX, EVALUATIONS_INDEX, INCIDENTS_INDEX } from '../../common/es/names';
 import { fileRealmSecurity } from '../../cli/local-es/file-realm';
 import { testEsConnection, testEsControl } from '../harness/es';
 import { ingestEnvironment } from './ingest-env';
@@ -49,6 +49,13 @@ export async function detectorEnvironment(admin: Client, config: Record<string, 
       return jsonSummary<PassSummary>(run);
     },
   };
+}
+
+/** The anomaly documents one model wrote (up to 10,000), oldest first, once the anomalies are searchable. */
+export async function modelAnomalies(client: Client, model: ModelId): Promise<Array<Record<string, any>>> {
+  await client.indices.refresh({ index: ANOMALIES_ALIAS, ignore_unavailable: true });
+  const r = await client.search({ index: ANOMALIES_ALIAS, size: 10_000, query: { term: { 'vigil.anomaly.model': model } }, sort: [{ '@timestamp': 'asc' }], ignore_unavailable: true });
+  return r.hits.hits.map((h) => h._source as Record<string, any>);
 }
 
 /** `detector.models` of a configuration in which only these models run. */
